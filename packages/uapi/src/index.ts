@@ -1,0 +1,3 @@
+export * from './errors';
+export * as op from './opcodes';
+export * from './opcodes';
