@@ -1,0 +1,99 @@
+/**
+ * The contract between the VM and its embedders (kernel, CLI, oracle tests).
+ * Types only; the implementation lives beside this file.
+ */
+import type { Program } from '@bpfsim/isa';
+
+/** What a region of the simulated address space holds; used in fault messages and by helpers. */
+export type RegionKind =
+  | 'stack'      // one 512-byte frame of a program's stack
+  | 'ctx'        // the program's context (xdp_md, __sk_buff, pt_regs, ...)
+  | 'packet'     // packet data (data .. data_end), data_meta included
+  | 'map'        // a map object (what r1 points at for map helpers)
+  | 'map_value'  // a map's value storage (array maps, global data, lookups)
+  | 'mem'        // helper-returned memory (ringbuf records, per-cpu scratch)
+  | 'kernel'     // simulated kernel objects (task_struct, ...) read via probe_read
+  | 'user'       // simulated user memory (probe_read_user)
+  | 'input';     // raw input memory of the conformance convention
+
+export interface Region {
+  readonly id: number;
+  readonly name: string;
+  readonly kind: RegionKind;
+  /** Simulated 64-bit address of bytes[0]. */
+  readonly base: bigint;
+  readonly bytes: Uint8Array;
+  readonly writable: boolean;
+  /** Free-form embedder data (for example the map object a 'map' region stands for). */
+  readonly owner?: unknown;
+}
+
+export interface MapRegionOptions {
+  name?: string;
+  writable?: boolean; // default true
+  owner?: unknown;
+}
+
+/**
+ * A simulated 64-bit address space made of disjoint regions. Every access is
+ * checked: an access that is not wholly inside one region (or writes a
+ * read-only one) throws MemoryFault naming the address, size and nearest region.
+ */
+export interface AddressSpaceApi {
+  map(kind: RegionKind, bytes: Uint8Array, opts?: MapRegionOptions): Region;
+  unmap(region: Region): void;
+  /** The region wholly containing [addr, addr+size), or undefined. */
+  find(addr: bigint, size: number): Region | undefined;
+  read(addr: bigint, size: number): Uint8Array;            // a copy
+  write(addr: bigint, data: Uint8Array): void;
+  /** "0x... is 8 bytes past the end of stack frame 0 (512 bytes at 0x...)" */
+  describe(addr: bigint): string;
+}
+
+/** Arguments r1..r5 arrive as unsigned 64-bit bigints; the result is stored in r0 (taken mod 2^64). */
+export type HelperFn = (call: HelperCall, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint;
+
+export interface HelperCall {
+  readonly mem: AddressSpaceApi;
+  /** Slot index of the call instruction. */
+  readonly pc: number;
+  readonly helperId: number;
+  /**
+   * Run a BPF callback (bpf_loop, bpf_for_each_map_elem, ...) that is a
+   * sub-program of the running program starting at slot `funcPc`, in a new
+   * frame, with r1..r5 = args. Returns its r0.
+   */
+  callback(funcPc: number, args: readonly bigint[]): bigint;
+}
+
+/** Helper id -> implementation. A missing id is a typed fault at run time. */
+export type HelperTable = ReadonlyMap<number, HelperFn> | ((id: number) => HelperFn | undefined);
+
+/**
+ * bpf_tail_call(ctx, prog_array, index): the embedder resolves the target.
+ * Returning undefined means "no program there": the call returns and the
+ * caller continues, as in the kernel.
+ */
+export type TailCallResolver = (mapAddr: bigint, index: bigint) => Program | undefined;
+
+export interface RunOptions {
+  /** r1..r5 at entry (r1 is usually the context pointer). */
+  args?: readonly bigint[];
+  helpers?: HelperTable;
+  /** Address space to run in; the VM maps its stack frames into it. A fresh one by default. */
+  memory?: AddressSpaceApi;
+  /** Stop with InstructionLimitExceeded after this many executed instructions (default 10,000,000). */
+  maxInsns?: number;
+  tailCall?: TailCallResolver;
+  /** Called for each call of a kfunc (BPF_PSEUDO_KFUNC_CALL); imm is the BTF id. */
+  kfuncs?: (btfId: number) => HelperFn | undefined;
+}
+
+export interface RunResult {
+  /** Final r0, unsigned 64-bit. */
+  r0: bigint;
+  /** Instructions executed (lddw counts once), including callbacks and tail-called programs. */
+  insns: number;
+  /** Tail calls taken. */
+  tailCalls: number;
+}
