@@ -1,3 +1,4 @@
 export * from './errors';
-export * as op from './opcodes';
 export * from './opcodes';
+export * from './enums';
+export * from './errno';
