@@ -26,12 +26,27 @@ export interface Region {
   readonly writable: boolean;
   /** Free-form embedder data (for example the map object a 'map' region stands for). */
   readonly owner?: unknown;
+  /**
+   * A context whose fields are not plain bytes. The kernel rewrites context
+   * accesses (a 32-bit load of xdp_md->data yields a 64-bit packet pointer);
+   * bpfsim instead routes every load/store that falls in a region with
+   * `virtual` to these functions, so unverified programs behave the same.
+   * `bytes` still gives the region's size and the backing for plain fields.
+   */
+  readonly virtual?: VirtualAccess;
+}
+
+export interface VirtualAccess {
+  /** Value of a `size`-byte load at byte offset `off` (already sign-extended for MEMSX when signed). */
+  load(off: number, size: 1 | 2 | 4 | 8, signed: boolean): bigint;
+  store(off: number, size: 1 | 2 | 4 | 8, value: bigint): void;
 }
 
 export interface MapRegionOptions {
   name?: string;
   writable?: boolean; // default true
   owner?: unknown;
+  virtual?: VirtualAccess;
 }
 
 /**
