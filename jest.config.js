@@ -12,4 +12,5 @@ module.exports = {
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 120000,
+  reporters: ['default', '<rootDir>/tools/jest/summary-reporter.js'],
 };

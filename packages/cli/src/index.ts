@@ -1,1 +1,2 @@
-export {};
+export { main } from './main';
+export type { Io } from './io';

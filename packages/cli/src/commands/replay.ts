@@ -1,0 +1,60 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Command } from '../command';
+import {
+  loadScenarioFile, replayLoaded, formatReport, firstDivergence, describeDivergence, plainTrace, type ReplayResult,
+} from '@bpfsim/scenario';
+import { InputError } from '../program-file';
+import { progressBar } from '../progress';
+import type { Io } from '../io';
+
+/** Replay a scenario (YAML or recording), with a progress bar on a terminal. */
+export function replayFile(file: string, seed: number | undefined, io: Io): { result: ReplayResult; divergence?: string } {
+  const loaded = loadScenarioFile(file);
+  const bar = progressBar(io, (loaded.scenario.events ?? []).length);
+  let result: ReplayResult;
+  try {
+    result = replayLoaded(loaded, { seed: seed ?? loaded.recording?.seed, onProgress: bar?.update });
+  } finally {
+    bar?.stop();
+  }
+  if (!loaded.recording) return { result };
+  const d = firstDivergence(loaded.recording.trace, plainTrace(result.trace));
+  return { result, divergence: d && describeDivergence(d) };
+}
+
+export function writeFileOrFail(file: string, data: Uint8Array | string): void {
+  try {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    fs.writeFileSync(file, data);
+  } catch (e) {
+    throw new InputError(`${file}: cannot write: ${(e as Error).message}`);
+  }
+}
+
+export const replayCommand: Command = {
+  command: 'replay <scenario>',
+  describe: 'Replay a scenario (YAML) or a recording (msgpack): timeline, then each expectation',
+  builder: (y) =>
+    y
+      .positional('scenario', { type: 'string', describe: 'scenario .yaml or recording .msgpack' })
+      .option('seed', { type: 'number', describe: "override the scenario's seed" })
+      .option('json', { type: 'boolean', default: false, describe: 'print {file, seed, passed, expectations, trace} as JSON' })
+      .option('trace', { type: 'string', describe: 'write the canonical msgpack trace to this file' }),
+  async run(args, io) {
+    const { result, divergence } = replayFile(String(args.scenario), args.seed as number | undefined, io);
+    if (args.trace) writeFileOrFail(String(args.trace), result.traceBytes);
+    const passed = result.passed && !divergence;
+    if (args.json) {
+      io.out(JSON.stringify({
+        file: result.file, seed: result.seed, passed, divergence: divergence ?? null,
+        expectations: result.expectations, trace: plainTrace(result.trace),
+      }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)));
+    } else {
+      io.out(formatReport(result).join('\n'));
+      if (divergence) io.out(`FAIL recording: ${divergence}`);
+      else if (result.loaded.recording) io.out('PASS recording: the trace is identical to the recorded one');
+    }
+    return passed ? 0 : 1;
+  },
+};

@@ -1,0 +1,107 @@
+/**
+ * Recording a run and checking a later run against it: the first divergence
+ * is reported with the event, the program, and the field that differs.
+ */
+import * as path from 'path';
+import { decodeCanonical, encodeCanonical } from './canonical';
+import { RECORDING_FORMAT, RECORDING_MAGIC, type Recording } from './recording';
+import type { ReplayResult, TraceEntry } from './replay';
+import { BPFSIM_VERSION } from './version';
+
+/** A recording of `r`, to be written at `outFile` (object paths are made relative to it). */
+export function makeRecording(r: ReplayResult, outFile: string): Recording {
+  const raw = structuredClone(r.loaded.raw) as Record<string, unknown>;
+  const outDir = path.dirname(path.resolve(outFile));
+  const objects: Record<string, string> = {};
+  const programs = Array.isArray(raw.programs) ? (raw.programs as Record<string, unknown>[]) : [];
+  for (const p of programs) {
+    if (typeof p.object !== 'string') continue;
+    const rel = path.relative(outDir, path.resolve(r.loaded.dir, p.object)).split(path.sep).join('/');
+    objects[rel] = r.objects[p.object];
+    p.object = rel;
+  }
+  raw.seed = r.seed;
+  return {
+    magic: RECORDING_MAGIC, format: RECORDING_FORMAT, bpfsimVersion: BPFSIM_VERSION, seed: r.seed,
+    scenario: raw, objects, trace: plainTrace(r.trace),
+  };
+}
+
+/** The trace as plain data, exactly as it is encoded (what a recording or golden file holds). */
+export function plainTrace(trace: readonly TraceEntry[]): unknown[] {
+  return decodeCanonical(encodeCanonical(trace)) as unknown[];
+}
+
+export interface Divergence {
+  /** Event index (-1: loading), or the entry position when the counts differ. */
+  ev: number;
+  program?: string;
+  insns?: { recorded: unknown; now: unknown };
+  field: string;
+  recorded: unknown;
+  now: unknown;
+}
+
+/** The first place where two traces differ, or undefined when they are identical. */
+export function firstDivergence(recorded: readonly unknown[], now: readonly unknown[]): Divergence | undefined {
+  const n = Math.max(recorded.length, now.length);
+  for (let i = 0; i < n; i++) {
+    const a = recorded[i] as Record<string, unknown> | undefined;
+    const b = now[i] as Record<string, unknown> | undefined;
+    if (!a || !b) {
+      return { ev: ((a ?? b) as { ev: number }).ev, field: 'entry', recorded: a ? summary(a) : '(none)', now: b ? summary(b) : '(none)' };
+    }
+    const d = firstDiff(a, b, '');
+    if (d) {
+      const outcome = (a.outcome ?? {}) as Record<string, unknown>;
+      const nowOutcome = (b.outcome ?? {}) as Record<string, unknown>;
+      return {
+        ev: a.ev as number,
+        program: (outcome.program as string | undefined) ?? undefined,
+        insns: outcome.insns !== undefined ? { recorded: outcome.insns, now: nowOutcome.insns } : undefined,
+        field: d.path, recorded: d.a, now: d.b,
+      };
+    }
+  }
+  return undefined;
+}
+
+function summary(e: Record<string, unknown>): string {
+  const o = (e.outcome ?? {}) as Record<string, unknown>;
+  return `${String(o.kind)}${o.program ? ` ${String(o.program)}` : ''}`;
+}
+
+function firstDiff(a: unknown, b: unknown, at: string): { path: string; a: unknown; b: unknown } | undefined {
+  if (a === b) return undefined;
+  if (a instanceof Uint8Array && b instanceof Uint8Array)
+    return Buffer.from(a).equals(Buffer.from(b)) ? undefined : { path: at, a, b };
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      const d = firstDiff(a[i], b[i], `${at}[${i}]`);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    for (const k of keys) {
+      const d = firstDiff((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], at ? `${at}.${k}` : k);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  return { path: at, a, b };
+}
+
+export function describeDivergence(d: Divergence): string {
+  const where = d.ev < 0 ? 'loading' : `event ${d.ev}`;
+  const prog = d.program ? `, program ${d.program}` : '';
+  const insns = d.insns && d.insns.recorded !== d.insns.now ? ` (insns ${String(d.insns.recorded)} → ${String(d.insns.now)})` : '';
+  return `first divergence at ${where}${prog}${insns}: ${d.field}: recorded ${show(d.recorded)}, now ${show(d.now)}`;
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)) ?? String(v);
+}

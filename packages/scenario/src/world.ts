@@ -1,0 +1,114 @@
+/**
+ * The kernel a scenario builds: its programs loaded (from objects or
+ * assembly) with their verifier verdicts, and its maps by name.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { createHash } from 'crypto';
+import { assemble } from '@bpfsim/isa';
+import { BpfProgType, BpfsimError, errnoName } from '@bpfsim/uapi';
+import { Kernel, ProgHandle, ProgLoadError, parseObject, type LoadedObject, type MapHandle } from '@bpfsim/kernel';
+import type { LoadedScenario } from './load';
+import { ScenarioError } from './errors';
+
+export interface Verdict {
+  accepted: boolean;
+  errno: string | null;
+  error: string | null;
+  log: string;
+}
+
+export interface World {
+  kernel: Kernel;
+  /** Loaded programs by scenario name (rejected ones are absent). */
+  programs: Map<string, ProgHandle>;
+  /** Verifier verdicts by scenario name. */
+  verdicts: Map<string, Verdict>;
+  /** Maps by name; a name two objects share lists both (an event naming it is then ambiguous). */
+  maps: Map<string, MapHandle[]>;
+  /** sha256 of each object file, by its path as the scenario gives it. */
+  objects: Record<string, string>;
+}
+
+/** Program type by the kernel's lowercase name without prefix: "xdp", "sched_cls", ... */
+export function progTypeByName(name: string): number | undefined {
+  const key = name.toUpperCase();
+  const v = (BpfProgType as Record<string, number>)[key];
+  return v === undefined || key === 'UNSPEC' ? undefined : v;
+}
+
+const ACCEPTED: Verdict = { accepted: true, errno: null, error: null, log: '' };
+
+interface ObjectLoad {
+  obj: LoadedObject;
+  verdicts: Map<string, Verdict>;
+}
+
+export function buildWorld(loaded: LoadedScenario, seed: number): World {
+  const s = loaded.scenario;
+  const kernel = new Kernel({ seed, cpus: s.kernel?.cpus ?? 2 });
+  const world: World = { kernel, programs: new Map(), verdicts: new Map(), maps: new Map(), objects: {} };
+  const objects = new Map<string, ObjectLoad>();
+
+  (s.programs ?? []).forEach((p, i) => {
+    const at = (...rest: (string | number)[]) => ({ file: loaded.file, path: ['programs', i, ...rest] });
+    const type = p.type === undefined ? undefined : progTypeByName(p.type);
+    if (p.type !== undefined && type === undefined)
+      throw new ScenarioError(at('type'), `unknown program type '${p.type}' (xdp, sched_cls, socket_filter, kprobe, tracepoint, ...)`);
+
+    if (p.asm !== undefined) {
+      let insns;
+      try {
+        insns = assemble(p.asm, { file: `${loaded.file}: programs[${i}].asm` });
+      } catch (e) {
+        if (e instanceof BpfsimError) throw new ScenarioError(at('asm'), e.message);
+        throw e;
+      }
+      const r = kernel.bpf.progLoad({ progType: type!, insns, license: 'GPL', name: p.name.slice(0, 15), logLevel: 1 });
+      world.verdicts.set(p.name, r.fd >= 0 ? ACCEPTED
+        : { accepted: false, errno: errnoName(-r.fd) ?? `errno ${-r.fd}`, error: r.error || null, log: r.log });
+      if (r.fd >= 0) world.programs.set(p.name, new ProgHandle(kernel, p.name, r.fd, r.prog!));
+      return;
+    }
+
+    const objPath = p.object!;
+    let ol = objects.get(objPath);
+    if (!ol) {
+      const bytes = new Uint8Array(fs.readFileSync(path.resolve(loaded.dir, objPath)));
+      world.objects[objPath] = createHash('sha256').update(bytes).digest('hex');
+      ol = loadKeepingVerdicts(kernel, bytes, objPath, type);
+      objects.set(objPath, ol);
+      for (const [name, m] of ol.obj.maps) world.maps.set(name, [...(world.maps.get(name) ?? []), m]);
+    }
+    const names = ol.obj.object.programs.map((x) => x.name);
+    const fn = p.program ?? (names.length === 1 ? names[0] : undefined);
+    if (fn === undefined)
+      throw new ScenarioError(at(), `${objPath} holds ${names.length} programs (${names.join(', ')}): name one with 'program'`);
+    if (!names.includes(fn)) throw new ScenarioError(at('program'), `${objPath} has no program '${fn}' (it has: ${names.join(', ')})`);
+    world.verdicts.set(p.name, ol.verdicts.get(fn)!);
+    const handle = ol.obj.programs.get(fn);
+    if (handle) world.programs.set(p.name, handle);
+  });
+  return world;
+}
+
+/**
+ * Load every program of an object, as libbpf does; a program the verifier
+ * rejects is recorded and the object loaded again without it, so one bad
+ * program does not hide the verdicts of the others.
+ */
+function loadKeepingVerdicts(kernel: Kernel, bytes: Uint8Array, file: string, progType?: number): ObjectLoad {
+  const parsed = parseObject(bytes, file);
+  const verdicts = new Map<string, Verdict>();
+  for (;;) {
+    const names = parsed.programs.map((p) => p.name).filter((n) => !verdicts.has(n));
+    try {
+      const obj = kernel.loadObject(parsed, { file, programs: names, progType });
+      for (const n of names) verdicts.set(n, ACCEPTED);
+      return { obj, verdicts };
+    } catch (e) {
+      if (!(e instanceof ProgLoadError) || verdicts.has(e.progName)) throw e;
+      verdicts.set(e.progName, { accepted: false, errno: errnoName(e.errno) ?? `errno ${e.errno}`, error: e.error || null, log: e.log });
+    }
+  }
+}
