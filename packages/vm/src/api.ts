@@ -63,6 +63,17 @@ export interface AddressSpaceApi {
   write(addr: bigint, data: Uint8Array): void;
   /** "0x... is 8 bytes past the end of stack frame 0 (512 bytes at 0x...)" */
   describe(addr: bigint): string;
+  /** The region containing the byte at addr, or undefined. */
+  regionAt(addr: bigint): Region | undefined;
+  /** Checked little-endian scalar access for helpers (a MemoryFault when out of bounds or read-only). */
+  readU8(addr: bigint): number;
+  readU16(addr: bigint): number;
+  readU32(addr: bigint): number;
+  readU64(addr: bigint): bigint;
+  writeU8(addr: bigint, v: number): void;
+  writeU16(addr: bigint, v: number): void;
+  writeU32(addr: bigint, v: number): void;
+  writeU64(addr: bigint, v: bigint): void;
 }
 
 /** Arguments r1..r5 arrive as unsigned 64-bit bigints; the result is stored in r0 (taken mod 2^64). */
@@ -79,6 +90,15 @@ export interface HelperCall {
    * frame, with r1..r5 = args. Returns its r0.
    */
   callback(funcPc: number, args: readonly bigint[]): bigint;
+  /** True when this is a kfunc call (BPF_PSEUDO_KFUNC_CALL); helperId is then the BTF id. */
+  readonly kfunc: boolean;
+  /**
+   * End the whole run now with r0 (all frames, callbacks included), as
+   * bpf_throw or the conformance suite's "unwind" helper do. Never returns.
+   * (Throwing a value that is not an Error from a helper also propagates
+   * unchanged to the caller of run().)
+   */
+  unwind(r0: bigint): never;
 }
 
 /** Helper id -> implementation. A missing id is a typed fault at run time. */
@@ -88,8 +108,21 @@ export type HelperTable = ReadonlyMap<number, HelperFn> | ((id: number) => Helpe
  * bpf_tail_call(ctx, prog_array, index): the embedder resolves the target.
  * Returning undefined means "no program there": the call returns and the
  * caller continues, as in the kernel.
+ *
+ * `index` is r3 truncated to u32, as the kernel reads it; null is accepted
+ * like undefined (index >= max_entries). Only calls that reach a program count
+ * against MAX_TAIL_CALL_CNT (33), as in the x86-64 JIT. Prepared programs are
+ * cached per Program object, so return the same array each time for speed.
  */
-export type TailCallResolver = (mapAddr: bigint, index: bigint) => Program | undefined;
+export type TailCallResolver = (mapAddr: bigint, index: bigint) => Program | undefined | null;
+
+/**
+ * LD_ABS / LD_IND packet access: `size` bytes at `offset` of the skb that
+ * `ctx` (r6) points at, in packet (network) order, or undefined when the
+ * kernel's skb load would fail (the program then exits its frame with r0 = 0).
+ * Negative offsets (SKF_NET_OFF, SKF_LL_OFF) are the embedder's business.
+ */
+export type SkbLoader = (ctx: bigint, offset: number, size: 1 | 2 | 4) => Uint8Array | undefined;
 
 export interface RunOptions {
   /** r1..r5 at entry (r1 is usually the context pointer). */
@@ -102,6 +135,14 @@ export interface RunOptions {
   tailCall?: TailCallResolver;
   /** Called for each call of a kfunc (BPF_PSEUDO_KFUNC_CALL); imm is the BTF id. */
   kfuncs?: (btfId: number) => HelperFn | undefined;
+  /** Packet reads of LD_ABS/LD_IND; without it those instructions fault. */
+  skbLoad?: SkbLoader;
+  /**
+   * may_goto budget of each frame (default BPF_MAX_LOOPS = 8 * 1024 * 1024, the
+   * count-based kernel semantics). x86-64 kernels since 6.14 use a timed
+   * may_goto (about 250 ms) instead, which no deterministic model can follow.
+   */
+  mayGotoBudget?: number;
 }
 
 export interface RunResult {
