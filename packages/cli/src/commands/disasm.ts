@@ -12,7 +12,7 @@ export const disasmCommand: Command = {
   async run(args, io) {
     const file = String(args.prog);
     const prog = programFromBytes(readFileBytes(file), file);
-    io.out(disassemble(prog, { flavour: args.flavour as 'kernel' | 'llvm' }));
+    io.out(disassemble(prog, { flavour: args.flavour as 'kernel' | 'llvm', withIndex: true }));
     return 0;
   },
 };

@@ -1,25 +1,64 @@
 import type { Command } from '../command';
-import { parseHexArg, programFromBytes, readFileBytes } from '../program-file';
+import { testRunProgram } from '@bpfsim/kernel';
+import { InputError, parseHexArg, programFromBytes, readFileBytes, sniffProgramFile, toHex } from '../program-file';
 import { runConvention } from '../run-convention';
+import { progTypeByName } from '@bpfsim/scenario';
 
 const hex64 = (v: bigint) => '0x' + BigInt.asUintN(64, v).toString(16).padStart(16, '0');
 
 export const runCommand: Command = {
   command: 'run <prog>',
-  describe: 'Run a program: r1 = the memory given with --mem-hex, r2 = its length; prints r0',
+  describe: 'Run a program. With --type or an ELF object: what BPF_PROG_TEST_RUN does. Otherwise r1 = --mem-hex memory, r2 = its length',
   builder: (y) =>
     y
-      .positional('prog', { type: 'string', describe: 'assembly (kernel or uBPF syntax) or raw instruction words' })
-      .option('mem-hex', { type: 'string', describe: 'input memory as hex bytes' })
-      .option('max-insns', { type: 'number', default: 10_000_000, describe: 'stop after this many instructions' })
-      .option('json', { type: 'boolean', default: false, describe: 'print {"r0": "0x…", "insns": N}' }),
+      .positional('prog', { type: 'string', describe: 'ELF object, assembly (kernel or uBPF syntax) or raw instruction words' })
+      .option('type', { type: 'string', describe: 'program type (xdp, sched_cls, socket_filter, kprobe, ...): run as the kernel test-runs it' })
+      .option('prog-name', { alias: 'P', type: 'string', describe: 'program of an ELF object, by function name (default: the first)' })
+      .option('data-hex', { type: 'string', describe: 'data_in (the packet) as hex bytes' })
+      .option('data', { type: 'string', describe: 'data_in read from a file' })
+      .option('ctx-hex', { type: 'string', describe: 'ctx_in as hex bytes (the whole context for types without a test run)' })
+      .option('repeat', { type: 'number', default: 1, describe: 'runs (BPF_PROG_TEST_RUN repeat)' })
+      .option('seed', { type: 'string', default: 'bpfsim', describe: 'kernel seed' })
+      .option('mem-hex', { type: 'string', describe: 'input memory as hex bytes (bare programs without --type)' })
+      .option('max-insns', { type: 'number', default: 10_000_000, describe: 'stop a bare run after this many instructions' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }),
   async run(args, io) {
     const file = String(args.prog);
-    const prog = programFromBytes(readFileBytes(file), file);
-    const mem = args['mem-hex'] !== undefined ? parseHexArg(String(args['mem-hex']), '--mem-hex') : new Uint8Array(0);
-    const res = runConvention(prog, mem, { maxInsns: Number(args['max-insns']), file });
-    if (args.json) io.out(JSON.stringify({ r0: hex64(res.r0), insns: res.insns }));
-    else io.out(hex64(res.r0));
+    const bytes = readFileBytes(file);
+    const isElf = sniffProgramFile(bytes) === 'elf';
+    if (!isElf && args.type === undefined) {
+      if (args['data-hex'] !== undefined || args.data !== undefined || args['ctx-hex'] !== undefined)
+        throw new InputError('--data-hex, --data and --ctx-hex need --type (or an ELF object): a bare program gets --mem-hex');
+      const prog = programFromBytes(bytes, file);
+      const mem = args['mem-hex'] !== undefined ? parseHexArg(String(args['mem-hex']), '--mem-hex') : new Uint8Array(0);
+      const res = runConvention(prog, mem, { maxInsns: Number(args['max-insns']), file });
+      if (args.json) io.out(JSON.stringify({ r0: hex64(res.r0), insns: res.insns }));
+      else io.out(hex64(res.r0));
+      return 0;
+    }
+    let progType: number | undefined;
+    if (args.type !== undefined) {
+      progType = progTypeByName(String(args.type));
+      if (progType === undefined) throw new InputError(`--type: unknown program type '${String(args.type)}' (xdp, sched_cls, socket_filter, kprobe, tracepoint, ...)`);
+    }
+    const dataIn = args.data !== undefined ? readFileBytes(String(args.data))
+      : args['data-hex'] !== undefined ? parseHexArg(String(args['data-hex']), '--data-hex') : undefined;
+    const ctxIn = args['ctx-hex'] !== undefined ? parseHexArg(String(args['ctx-hex']), '--ctx-hex') : undefined;
+    const r = testRunProgram({
+      file, progType, dataIn, ctxIn, repeat: Number(args.repeat), seed: String(args.seed),
+      ...(isElf ? { object: bytes, progName: args['prog-name'] as string | undefined } : { insns: programFromBytes(bytes, file) }),
+    });
+    const out = {
+      retval: r.retval, r0: hex64(r.r0), dataOut: r.dataOut ? toHex(r.dataOut) : '', ctxOut: r.ctxOut ? toHex(r.ctxOut) : '',
+      duration: r.duration, insns: r.insns,
+    };
+    if (args.json) io.out(JSON.stringify(out));
+    else {
+      io.out(`${r.progName} (${r.progType}): retval ${r.retval} (r0 ${out.r0}), ${r.insns} insns, ${r.duration} ns`);
+      if (out.dataOut) io.out(`data_out: ${out.dataOut}`);
+      if (out.ctxOut) io.out(`ctx_out:  ${out.ctxOut}`);
+      for (const l of r.tracePipe) io.out(l);
+    }
     return 0;
   },
 };

@@ -45,7 +45,8 @@ export function runConformanceText(text: string, file: string, opts: RunConforma
     expected = data.error !== undefined ? `error: ${data.error}` : `r0 = ${hex64(data.result!)}`;
     const prog = data.raw
       ? programFromWords(data.raw)
-      : assemble(data.asm!.text, { file, dialect: 'ubpf', firstLine: data.asm!.line });
+      // Leading blank lines keep the assembler's line numbers those of the .data file.
+      : assemble('\n'.repeat(data.asm!.line - 1) + data.asm!.text, { file, dialect: 'ubpf' });
     if (prog.length === 0) return { file, outcome: 'fail', expected, actual: 'error: the program is empty' };
     const need = requiredCpuVersion(prog);
     const cpu = opts.cpu ?? 4;
