@@ -1,3 +1,6 @@
+import { BpfsimError } from '@bpfsim/uapi';
+import { formatKernel } from './disasm/kernel';
+
 /**
  * One 8-byte instruction slot, exactly as `struct bpf_insn` lays it out:
  * opcode, dst_reg:4, src_reg:4, off (s16), imm (s32).
@@ -31,6 +34,14 @@ export class Insn {
     return new Insn(dv.getUint8(at), regs & 0xf, regs >> 4, dv.getInt16(at + 2, true), dv.getInt32(at + 4, true));
   }
 
+  /**
+   * The slot in kernel verifier-log syntax, `(b7) r0 = 42`. An lddw's value needs its
+   * second slot: use formatInsn(insn, { next }) or disassemble() for programs.
+   */
+  toString(): string {
+    return formatKernel(this);
+  }
+
   /** The same slot with some fields replaced (relocation, fixups). */
   with(fields: Partial<Pick<Insn, 'code' | 'dst' | 'src' | 'off' | 'imm'>>): Insn {
     return new Insn(
@@ -48,7 +59,12 @@ export type Program = readonly Insn[];
 /** Encode a program's slots to little-endian bytes. */
 export function encodeProgram(prog: Program): Uint8Array {
   const out = new Uint8Array(prog.length * 8);
-  prog.forEach((insn, i) => insn.encodeInto(out, i * 8));
+  prog.forEach((insn, i) => {
+    // A DSL jump to a label is only an instruction once asm.program() has resolved it.
+    const target = (insn as { target?: unknown }).target;
+    if (target !== undefined) throw new BpfsimError('EASM', `insn ${i} still refers to label "${String(target)}": build the program with asm.program()`);
+    insn.encodeInto(out, i * 8);
+  });
   return out;
 }
 

@@ -84,6 +84,12 @@ export const BPF_PSEUDO_MAP_IDX_VALUE = 6;
 export const BPF_PSEUDO_CALL = 1;
 export const BPF_PSEUDO_KFUNC_CALL = 2;
 
+// Source of BPF_JMP | BPF_JCOND.
+export const BPF_MAY_GOTO = 0;
+
+// Offset of BPF_ALU64 | BPF_MOV | BPF_X marking an arena address-space cast.
+export const BPF_ADDR_SPACE_CAST = 1;
+
 export const MAX_BPF_REG = 11;
 export const BPF_REG_FP = 10;
 export const MAX_BPF_STACK = 512;
