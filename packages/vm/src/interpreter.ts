@@ -14,6 +14,7 @@ import type { Machine } from './machine';
 import { Op } from './ops';
 import type { PreparedProgram } from './prepare';
 import { atomic, loadAcquire, loadPacket, storeRelease } from './slow-ops';
+import { VirtualHit } from './memory/address-space';
 
 const TWO32 = 4294967296;
 
@@ -27,6 +28,8 @@ export function exec(m: Machine, base: number, startPc: number): void {
   let ops = p.ops, dst = p.dst, src = p.src, off = p.off, imm = p.imm, aux = p.aux;
   let pc = startPc;
   let rem = m.remaining;
+  // The outer loop resumes after a context access (VirtualHit), carried out off the fast path.
+  for (;;) {
   try {
     for (;;) {
       if (--rem < 0) {
@@ -380,11 +383,51 @@ export function exec(m: Machine, base: number, startPc: number): void {
       }
     }
   } catch (e) {
+    if (e instanceof VirtualHit) {
+      try {
+        virtualAccess(lo, hi, p, pc, e);
+      } catch (inner) {
+        e = inner;
+      }
+      if (e instanceof VirtualHit) {
+        pc++;
+        continue;
+      }
+    }
     m.remaining = rem;
     if (e instanceof VmError && e.insn === undefined) e.locate(pc, m.depth, p.code[pc], p.name);
     else if (e instanceof BpfsimError && !(e instanceof VmError)) e.wrap(`insn ${pc}`);
     throw e;
   }
+  }
+}
+
+const VIRTUAL_LOADS: Partial<Record<Op, [1 | 2 | 4 | 8, boolean]>> = {
+  [Op.LDX_B]: [1, false], [Op.LDX_H]: [2, false], [Op.LDX_W]: [4, false], [Op.LDX_DW]: [8, false],
+  [Op.LDXS_B]: [1, true], [Op.LDXS_H]: [2, true], [Op.LDXS_W]: [4, true],
+};
+const VIRTUAL_STORES: Partial<Record<Op, [1 | 2 | 4 | 8, 'imm' | 'reg']>> = {
+  [Op.ST_B]: [1, 'imm'], [Op.ST_H]: [2, 'imm'], [Op.ST_W]: [4, 'imm'], [Op.ST_DW]: [8, 'imm'],
+  [Op.STX_B]: [1, 'reg'], [Op.STX_H]: [2, 'reg'], [Op.STX_W]: [4, 'reg'], [Op.STX_DW]: [8, 'reg'],
+};
+
+/** The load or store at `pc` on a virtual (context) region: the accessor gives or takes the full value. */
+function virtualAccess(lo: Int32Array, hi: Int32Array, p: PreparedProgram, pc: number, v: VirtualHit): void {
+  const op = p.ops[pc] as Op;
+  const load = VIRTUAL_LOADS[op];
+  if (load) {
+    const value = BigInt.asUintN(64, v.access.load(v.off, load[0], load[1]));
+    const d = p.dst[pc];
+    lo[d] = Number(value & 0xffffffffn) | 0;
+    hi[d] = Number(value >> 32n) | 0;
+    return;
+  }
+  const store = VIRTUAL_STORES[op];
+  if (!store) throw new InvalidInstruction(`opcode 0x${p.code[pc].toString(16)} cannot access a context`);
+  const value = store[1] === 'imm'
+    ? BigInt.asUintN(64, BigInt(p.imm[pc]))
+    : (BigInt(hi[p.src[pc]] >>> 0) << 32n) | BigInt(lo[p.src[pc]] >>> 0);
+  v.access.store(v.off, store[0], BigInt.asUintN(store[0] * 8, value));
 }
 
 /** Unsigned 64-bit compare of (al, ah) with (bl, bh): -1, 0 or 1. */

@@ -3,7 +3,7 @@
  * word (see layout.ts). Every access is checked; a stray one is a MemoryFault
  * that says where the address is relative to the nearest region.
  */
-import type { AddressSpaceApi, MapRegionOptions, Region, RegionKind } from '../api';
+import type { AddressSpaceApi, MapRegionOptions, Region, RegionKind, VirtualAccess } from '../api';
 import { MemoryFault, VmUsageError, type AccessKind } from '../errors';
 import { FAMILY_OF, STACK_FRAME_SIZE, addrOf, hex } from './layout';
 
@@ -22,6 +22,7 @@ export class MappedRegion implements Region {
     readonly bytes: Uint8Array,
     readonly writable: boolean,
     readonly owner?: unknown,
+    readonly virtual?: VirtualAccess,
   ) {
     this.hiWord = hiWord | 0;
     this.base = BigInt(hiWord >>> 0) << 32n;
@@ -36,6 +37,15 @@ interface Freed {
 }
 
 const MAX_REGION_SIZE = 0x1_0000_0000;
+
+/**
+ * Thrown by at() for a region with `virtual` accessors (a context whose loads
+ * the kernel rewrites): the interpreter catches it and carries out the access
+ * through the accessors, so the fast path pays nothing for contexts.
+ */
+export class VirtualHit {
+  constructor(readonly access: VirtualAccess, readonly off: number) {}
+}
 
 export class AddressSpace implements AddressSpaceApi {
   private nextId = 0;
@@ -63,7 +73,7 @@ export class AddressSpace implements AddressSpaceApi {
       slot = (slot + 1) % family.capacity;
     }
     const hi = (family.base + slot) | 0;
-    const region = new MappedRegion(id, opts.name ?? `${kind} ${id}`, kind, hi, bytes, opts.writable ?? true, opts.owner);
+    const region = new MappedRegion(id, opts.name ?? `${kind} ${id}`, kind, hi, bytes, opts.writable ?? true, opts.owner, opts.virtual);
     this.byHi.set(hi, region);
     this.freed.delete(hi);
     this.live.push(region);
@@ -167,13 +177,14 @@ export class AddressSpace implements AddressSpaceApi {
       this.last = r;
     }
     if (lo + size > r.size || (write && !r.writable)) throw this.fault(hi, lo, size, write ? 'write' : 'read');
+    if (r.virtual !== undefined) throw new VirtualHit(r.virtual, lo);
     return r.view;
   }
 
   /** Like at() for read-modify-write atomics. */
   atomicAt(hi: number, lo: number, size: number): DataView {
     const r = this.byHi.get(hi);
-    if (r === undefined || lo + size > r.size || !r.writable) throw this.fault(hi, lo, size, 'atomic');
+    if (r === undefined || lo + size > r.size || !r.writable || r.virtual !== undefined) throw this.fault(hi, lo, size, 'atomic');
     return r.view;
   }
 
