@@ -1,1 +1,15 @@
-export {};
+export * from './api';
+export { BtfKind, BtfKindName } from './btf/types';
+export { LoaderError } from './errors';
+export type { LoaderErrorCode } from './errors';
+export { loadObject } from './object';
+export { parseBtf } from './btf/parse';
+export { typeName as btfTypeName } from './btf/query';
+export { SECTION_DEFS, findSectionDef } from './section-defs';
+export type { SectionDef, SectionInfo } from './section-defs';
+export { isGplCompatible, GPL_COMPATIBLE_LICENSES } from './license';
+export { CORE_POISON_IMM, CoreReloKindName } from './core/apply';
+export { parseKconfigText, kernelVersionCode } from './kconfig';
+export { internalMapName } from './maps';
+export { formatBtfRaw, formatBtfType } from './btf/dump';
+export { sourceByInsn, sourceAnnotations, withMapFds } from './source-lines';

@@ -8,6 +8,8 @@ import { recordCommand } from './record';
 import { testCommand } from './test';
 import { exploreCommand, exploreWorkerCommand } from './explore';
 import { mapsCommand } from './maps';
+import { inspectCommand } from './inspect';
+import { verifyCommand } from './verify';
 
 /** Every subcommand, in the order `--help` lists them. Add one line per command module. */
 export const commands: Command[] = [
@@ -21,4 +23,6 @@ export const commands: Command[] = [
   conformanceCommand,
   disasmCommand,
   asmCommand,
+  inspectCommand,
+  verifyCommand,
 ];

@@ -1,0 +1,16 @@
+/**
+ * The kernel's license_is_gpl_compatible() (include/linux/license.h): an exact
+ * match against this list. The verifier refuses GPL-only helpers otherwise.
+ */
+export const GPL_COMPATIBLE_LICENSES: readonly string[] = [
+  'GPL',
+  'GPL v2',
+  'GPL and additional rights',
+  'Dual BSD/GPL',
+  'Dual MIT/GPL',
+  'Dual MPL/GPL',
+];
+
+export function isGplCompatible(license: string): boolean {
+  return GPL_COMPATIBLE_LICENSES.includes(license);
+}
