@@ -12,4 +12,4 @@ export { encodeRecording, decodeRecording, isRecording, RECORDING_MAGIC, RECORDI
 export { encodeCanonical, decodeCanonical } from './canonical';
 export { BPFSIM_VERSION } from './version';
 export type { ExpectationResult } from './expectations';
-export type { Verdict, World } from './world';
+export { progTypeByName, type Verdict, type World } from './world';

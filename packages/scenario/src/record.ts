@@ -51,7 +51,10 @@ export function firstDivergence(recorded: readonly unknown[], now: readonly unkn
     if (!a || !b) {
       return { ev: ((a ?? b) as { ev: number }).ev, field: 'entry', recorded: a ? summary(a) : '(none)', now: b ? summary(b) : '(none)' };
     }
-    const d = firstDiff(a, b, '');
+    // The event's own outcome is the most telling difference; then what it caused.
+    let d: ReturnType<typeof firstDiff>;
+    for (const k of ['ev', 'outcome', 'effects', 'failures', 't']) if (!d) d = firstDiff(a[k], b[k], k);
+    d ??= firstDiff(a, b, '');
     if (d) {
       const outcome = (a.outcome ?? {}) as Record<string, unknown>;
       const nowOutcome = (b.outcome ?? {}) as Record<string, unknown>;
