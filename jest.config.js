@@ -7,6 +7,7 @@ module.exports = {
   testMatch: ['**/test/**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: path.join(__dirname, 'tsconfig.test.json') }] },
   moduleNameMapper: {
+    '^@bpfsim/oracle$': '<rootDir>/tools/oracle/index.js',
     '^@bpfsim/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
     '^bpfsim$': '<rootDir>/packages/cli/src/index.ts',
   },
