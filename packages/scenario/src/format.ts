@@ -17,6 +17,8 @@ export const RETVAL_NAMES: Record<string, number> = {
 };
 
 const name = t.str('a name', /^[A-Za-z_][\w.-]*$/);
+/** Map names may start with a dot: libbpf's global data maps are .data, .rodata, .bss. */
+const mapName = t.str('a map name', /^[.A-Za-z_][\w.-]*$/);
 const errnoName = t.str('an errno name such as ENOENT', /^E[A-Z0-9]+$/);
 
 export interface ProgramDecl {
@@ -44,7 +46,7 @@ const runEvent = t.obj('a program run', {
   }),
 }, ['program']);
 
-const mapKeyOp = { map: name, key: bytes, expect_errno: errnoName };
+const mapKeyOp = { map: mapName, key: bytes, expect_errno: errnoName };
 const mapUpdate = t.obj('a map update', { ...mapKeyOp, value: bytes, program: name, flags: t.enum(['any', 'noexist', 'exist'] as const) }, ['map', 'key']);
 const mapDelete = t.obj('a map delete', mapKeyOp, ['map', 'key']);
 const mapLookup = t.obj('a map lookup', { ...mapKeyOp, cpu: t.int(0, 1023), expect: bytesMatcher }, ['map', 'key']);
@@ -98,11 +100,11 @@ export type Expectation =
 
 const expectation = t.tagged<Expectation>('an expectation', {
   map: t.obj('a map expectation', {
-    name, key: bytes, value: bytesMatcher, absent: t.bool(), cpu: t.int(0, 1023), entries: numberMatcher(),
+    name: mapName, key: bytes, value: bytesMatcher, absent: t.bool(), cpu: t.int(0, 1023), entries: numberMatcher(),
   }, ['name']),
   trace_pipe: t.list(textMatcher),
   trace_pipe_contains: textMatcher,
-  ringbuf: t.obj('a ring buffer expectation', { map: name, records: t.list(bytesMatcher), count: numberMatcher() }, ['map']),
+  ringbuf: t.obj('a ring buffer expectation', { map: mapName, records: t.list(bytesMatcher), count: numberMatcher() }, ['map']),
   verdict: t.obj('a verifier verdict', { program: name, accepted: t.bool(), errno: errnoName, error: textMatcher }, ['program', 'accepted']),
   runs: t.obj('a run count', { program: name, count: numberMatcher() }, ['program', 'count']),
 });
