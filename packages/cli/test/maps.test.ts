@@ -12,6 +12,7 @@ describe('bpfsim maps', () => {
     expect(lines[0]).toBe('xdp_count_array: retval 2 (' + lines[0].split('(')[1]);
     expect(lines[1]).toBe('stats_array (array, key 4 B, value 16 B, max 5)');
     // key 2 (XDP_PASS): 3 packets of 60 bytes
+    // key 2 (XDP_PASS): 3 packets, 3 * 60 bytes
     expect(lines).toContain('  02000000: 0300000000000000b400000000000000');
     expect(lines.filter((l) => l.startsWith('  0'))).toHaveLength(5);
   });

@@ -1,0 +1,227 @@
+/**
+ * The bpf() object model of one kernel: the fd table, object ids, maps,
+ * programs, links, bpffs, perf events, and trace_pipe. Methods named after
+ * bpf() commands return what the syscall returns (an fd / 0, or a negative
+ * errno); syscall.ts dispatches `bpf(cmd, attr)` onto them and object.ts builds
+ * libbpf-style handles on top.
+ */
+import { Errno } from '@bpfsim/uapi';
+import type { Kernel } from '../kernel/kernel';
+import { BpfFs } from './bpffs';
+import type { RunEnv } from './helpers/types';
+import type { BpfLink } from './link';
+import { createMap } from './maps/create';
+import type { BatchResult, BpfMap, FdKind, KernelObjectRef, MapAttr, PerfEventRef } from './maps/map';
+import type { BpfProg } from './prog';
+import { progLoad, type ProgLoadAttr, type ProgLoadResult } from './prog-load';
+import { progTestRun, type TestRunAttr, type TestRunResult } from './test-run';
+
+/** ENOLINK: the kernel's answer for detaching a link that is already detached. */
+const ENOLINK = 67;
+
+export type FdObject =
+  | { kind: 'map'; obj: BpfMap }
+  | { kind: 'prog'; obj: BpfProg }
+  | { kind: 'link'; obj: BpfLink }
+  | { kind: 'perf_event'; obj: PerfEventRef };
+
+/** What BPF_OBJ_PIN can pin. */
+export type Pinnable = Exclude<FdObject, { kind: 'perf_event' }>;
+
+export interface LinkCreateAttr {
+  progFd: number;
+  /** The hook name the kernel fires ("xdp:lo", "tracepoint/syscalls/sys_enter_openat", ...). */
+  hook: string;
+  attachType?: number;
+  cookie?: bigint;
+}
+
+export class BpfSubsystem {
+  private readonly fds = new Map<number, FdObject>();
+  private readonly ids = { prog: 0, map: 0, link: 0, perf_event: 0 };
+  private readonly progs = new Map<number, BpfProg>();
+  private readonly maps = new Map<number, BpfMap>();
+  /** Pinned objects under /sys/fs/bpf. */
+  readonly fs = new BpfFs<Pinnable>();
+  /** trace_pipe lines, in order (also in the kernel trace as 'trace_pipe' records). */
+  readonly tracePipe: string[] = [];
+  /** The last redirect a program asked for (bpf_redirect*), for the packet path. */
+  lastRedirect: { helper: string; target: string; flags: bigint } | undefined;
+
+  constructor(private readonly kernel: Kernel) {}
+
+  allocId(kind: keyof BpfSubsystem['ids']): number {
+    return ++this.ids[kind];
+  }
+
+  // ---- fds ----
+
+  /** The lowest free fd from 3 on (0-2 are stdio), as the kernel's fd table gives. */
+  private install(o: FdObject): number {
+    let fd = 3;
+    while (this.fds.has(fd)) fd++;
+    this.fds.set(fd, o);
+    return fd;
+  }
+  fdObject(fd: number): FdObject | undefined {
+    return this.fds.get(fd);
+  }
+  mapByFd(fd: number): BpfMap | undefined {
+    const o = this.fds.get(fd);
+    return o?.kind === 'map' ? o.obj : undefined;
+  }
+  progByFd(fd: number): BpfProg | undefined {
+    const o = this.fds.get(fd);
+    return o?.kind === 'prog' ? o.obj : undefined;
+  }
+  progById(id: number): BpfProg | undefined {
+    return this.progs.get(id);
+  }
+  mapById(id: number): BpfMap | undefined {
+    return this.maps.get(id);
+  }
+  installProg(prog: BpfProg): number {
+    this.progs.set(prog.id, prog);
+    return this.install({ kind: 'prog', obj: prog });
+  }
+  /** A new fd for an object (BPF_*_GET_FD_BY_ID, OBJ_GET). */
+  dup(o: FdObject): number {
+    return this.install(o);
+  }
+  /** close(2). Objects stay alive while anything refers to them (bpfsim never frees loaded programs). */
+  close(fd: number): number {
+    return this.fds.delete(fd) ? 0 : -Errno.EBADF;
+  }
+
+  private resolveFd(fd: number, kind: FdKind): KernelObjectRef | number {
+    const o = this.fds.get(fd);
+    if (!o) return -Errno.EBADF;
+    if (o.kind !== kind) return -Errno.EINVAL;
+    return o.obj as KernelObjectRef;
+  }
+
+  // ---- maps ----
+
+  mapCreate(attr: MapAttr): number {
+    const m = createMap(attr, {
+      memory: this.kernel.mem,
+      possibleCpus: this.kernel.sched.cpus,
+      allocId: () => this.allocId('map'),
+      rng: () => this.kernel.rng.stream('map_hash_seed').u32(),
+      resolveFd: (fd, kind) => this.resolveFd(fd, kind),
+    });
+    if (typeof m === 'number') return m;
+    this.maps.set(m.id, m);
+    return this.install({ kind: 'map', obj: m });
+  }
+
+  private withMap<T>(fd: number, f: (m: BpfMap) => T): T | number {
+    const m = this.mapByFd(fd);
+    return m ? f(m) : -Errno.EBADF;
+  }
+  mapLookupElem(fd: number, key: Uint8Array | null, flags = 0, valueIn?: Uint8Array): Uint8Array | number {
+    return this.withMap(fd, (m) => m.lookup(key, flags, valueIn));
+  }
+  mapUpdateElem(fd: number, key: Uint8Array | null, value: Uint8Array, flags = 0): number {
+    return this.withMap(fd, (m) => m.update(key, value, flags));
+  }
+  mapDeleteElem(fd: number, key: Uint8Array | null): number {
+    return this.withMap(fd, (m) => m.delete(key));
+  }
+  mapGetNextKey(fd: number, key: Uint8Array | null): Uint8Array | number {
+    return this.withMap(fd, (m) => m.getNextKey(key));
+  }
+  mapLookupAndDeleteElem(fd: number, key: Uint8Array | null, flags = 0): Uint8Array | number {
+    return this.withMap(fd, (m) => m.lookupAndDelete(key, flags));
+  }
+  mapFreeze(fd: number): number {
+    return this.withMap(fd, (m) => m.freeze());
+  }
+  mapLookupBatch(fd: number, inBatch: Uint8Array | null, count: number, del = false, elemFlags = 0): BatchResult | number {
+    return this.withMap(fd, (m) => m.lookupBatch(inBatch, count, del, elemFlags));
+  }
+  mapUpdateBatch(fd: number, keys: Uint8Array, values: Uint8Array, elemFlags = 0): { count: number; error: number } | number {
+    return this.withMap(fd, (m) => m.updateBatch(keys, values, elemFlags));
+  }
+  mapDeleteBatch(fd: number, keys: Uint8Array): { count: number; error: number } | number {
+    return this.withMap(fd, (m) => m.deleteBatch(keys));
+  }
+
+  // ---- programs ----
+
+  progLoad(attr: ProgLoadAttr): ProgLoadResult {
+    return progLoad(this.kernel, attr);
+  }
+  progTestRun(fd: number, attr: TestRunAttr): TestRunResult | number {
+    const p = this.progByFd(fd);
+    return p ? progTestRun(this.kernel, p, attr) : -Errno.EBADF;
+  }
+
+  // ---- bpffs ----
+
+  objPin(fd: number, path: string): number {
+    const o = this.fds.get(fd);
+    if (!o || o.kind === 'perf_event') return -Errno.EBADF;
+    return this.fs.pin(path, o);
+  }
+  objGet(path: string): number {
+    const o = this.fs.get(path);
+    return typeof o === 'number' ? o : this.install(o);
+  }
+
+  // ---- links ----
+
+  linkCreate(attr: LinkCreateAttr): number {
+    const prog = this.progByFd(attr.progFd);
+    if (!prog) return -Errno.EBADF;
+    if (!attr.hook) return -Errno.EINVAL;
+    const link: BpfLink = {
+      id: this.allocId('link'), prog, hook: attr.hook, attachType: attr.attachType ?? prog.expectedAttachType, cookie: attr.cookie ?? 0n, detached: false,
+    };
+    this.kernel.hooks.add(link);
+    this.kernel.trace.emit({ kind: 'attach', t: this.kernel.clock.monotonicNs.toString(), prog: prog.label, hook: link.hook, linkId: link.id });
+    return this.install({ kind: 'link', obj: link });
+  }
+  linkDetach(fd: number): number {
+    const o = this.fds.get(fd);
+    if (!o || o.kind !== 'link') return -Errno.EBADF;
+    const link = o.obj;
+    if (link.detached) return -ENOLINK;
+    link.detached = true;
+    this.kernel.hooks.remove(link);
+    this.kernel.trace.emit({ kind: 'detach', t: this.kernel.clock.monotonicNs.toString(), prog: link.prog.label, hook: link.hook, linkId: link.id });
+    return 0;
+  }
+
+  // ---- perf events (what perf_buffer__new opens for a PERF_EVENT_ARRAY) ----
+
+  /** perf_event_open of a BPF output event on `cpu`: an fd to store in a PERF_EVENT_ARRAY slot. */
+  perfEventOpen(cpu: number): number {
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.kernel.sched.cpus) return -Errno.EINVAL;
+    return this.install({ kind: 'perf_event', obj: { id: this.allocId('perf_event'), cpu } });
+  }
+
+  // ---- trace_pipe ----
+
+  /**
+   * A bpf_trace_printk line as trace_pipe shows it: "%16s-%-7d [%03d] <flags> %5lu.%06lu: bpf_trace_printk: <text>"
+   * (flags are the irq/preempt state, "....." for a program run from process context).
+   */
+  tracePrintk(env: RunEnv, text: string): void {
+    const t = this.kernel.current;
+    const ns = this.kernel.clock.monotonicNs;
+    const secs = `${(ns / 1_000_000_000n).toString().padStart(5)}.${((ns % 1_000_000_000n) / 1000n).toString().padStart(6, '0')}`;
+    const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+    this.tracePipe.push(`${t.comm.slice(0, 15).padStart(16)}-${String(t.pid).padEnd(7)} [${env.cpu.toString().padStart(3, '0')}] ..... ${secs}: bpf_trace_printk: ${body}`);
+    this.kernel.trace.emit({ kind: 'trace_pipe', t: ns.toString(), cpu: env.cpu, pid: t.pid, comm: t.comm, text: body });
+  }
+
+  /** Everything loaded, for listings (ids ascending). */
+  allMaps(): BpfMap[] {
+    return [...this.maps.values()].sort((a, b) => a.id - b.id);
+  }
+  allProgs(): BpfProg[] {
+    return [...this.progs.values()].sort((a, b) => a.id - b.id);
+  }
+}
+

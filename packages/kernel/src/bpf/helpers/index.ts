@@ -1,0 +1,100 @@
+/**
+ * The helper table: every helper bpfsim implements, by kernel name and id.
+ * A program calling a helper that is not here is refused at load time (see
+ * prog-load.ts). Tests replace any helper through `HelperOverrides`.
+ */
+import { HELPER_NAMES } from '@bpfsim/uapi';
+import type { HelperCall, HelperFn } from '@bpfsim/vm';
+import { mapHelpers } from './map';
+import { miscHelpers } from './misc';
+import { outputHelpers } from './output';
+import { packetHelpers } from './packet';
+import { probeHelpers } from './probe';
+import { stackHelpers } from './stack';
+import { storageHelpers } from './storage';
+import { taskHelpers } from './task';
+import { timeHelpers } from './time';
+import { traceHelpers } from './trace';
+import type { HelperArea, KernelHelper, RunEnv } from './types';
+
+/** bpf_tail_call's id: the VM performs it through RunOptions.tailCall. */
+export const TAIL_CALL_ID = 12;
+
+const AREAS: readonly HelperArea[] = [
+  mapHelpers, timeHelpers, taskHelpers, probeHelpers, traceHelpers, outputHelpers, stackHelpers, miscHelpers, packetHelpers, storageHelpers,
+];
+
+const ID_BY_NAME = new Map<string, number>(HELPER_NAMES.map((n, i) => [n, i]));
+
+/** Helper id of a kernel helper name ("bpf_ktime_get_ns" or "ktime_get_ns"); undefined when unknown. */
+export function helperId(name: string): number | undefined {
+  return ID_BY_NAME.get(name) ?? ID_BY_NAME.get(`bpf_${name}`);
+}
+
+/** id -> implementation, built once from the areas. */
+export const HELPERS: ReadonlyMap<number, KernelHelper> = (() => {
+  const m = new Map<number, KernelHelper>();
+  for (const area of AREAS) {
+    for (const [name, fn] of Object.entries(area)) {
+      const id = ID_BY_NAME.get(name);
+      if (id === undefined) throw new Error(`helper table: ${name} is not a helper of this kernel`);
+      if (m.has(id)) throw new Error(`helper table: ${name} implemented twice`);
+      m.set(id, fn);
+    }
+  }
+  return m;
+})();
+
+/** True when bpfsim can run programs calling helper `id`. */
+export function helperImplemented(id: number): boolean {
+  return id === TAIL_CALL_ID || HELPERS.has(id);
+}
+
+/**
+ * A replacement for a helper. It gets the run, the call, the arguments and
+ * `original` (the kernel's implementation, to delegate to).
+ */
+export type HelperOverride = (env: RunEnv, call: HelperCall, args: readonly bigint[], original: () => bigint) => bigint;
+
+/** Helper overrides of a kernel, by id. */
+export class HelperOverrides {
+  private readonly byId = new Map<number, HelperOverride>();
+
+  /** Replace helper `name` (kernel name or id). Returns a function that restores it. */
+  set(name: string | number, fn: HelperOverride): () => void {
+    const id = typeof name === 'number' ? name : helperId(name);
+    if (id === undefined || !HELPER_NAMES[id]) throw new RangeError(`override: no helper ${String(name)}`);
+    this.byId.set(id, fn);
+    return () => {
+      if (this.byId.get(id) === fn) this.byId.delete(id);
+    };
+  }
+  get(id: number): HelperOverride | undefined {
+    return this.byId.get(id);
+  }
+  clear(): void {
+    this.byId.clear();
+  }
+}
+
+/** The VM helper table of one run. */
+export function helperTable(env: RunEnv, overrides: HelperOverrides): (id: number) => HelperFn | undefined {
+  const cache = new Map<number, HelperFn>();
+  return (id) => {
+    let fn = cache.get(id);
+    if (fn) return fn;
+    const impl = HELPERS.get(id);
+    const ov = overrides.get(id);
+    if (!impl && !ov) return undefined;
+    if (ov) {
+      fn = (call, r1, r2, r3, r4, r5) =>
+        ov(env, call, [r1, r2, r3, r4, r5], () => (impl ? impl(env, call, r1, r2, r3, r4, r5) : 0n));
+    } else {
+      fn = (call, r1, r2, r3, r4, r5) => impl!(env, call, r1, r2, r3, r4, r5);
+    }
+    cache.set(id, fn);
+    return fn;
+  };
+}
+
+export type { RunEnv, KernelHelper } from './types';

@@ -1,0 +1,184 @@
+/**
+ * Loading an object file the way libbpf's bpf_object__load does: create the
+ * maps from the loader's MapSpecs (global data initialised, .rodata/.kconfig
+ * frozen, pinned-by-name maps reused), give each program's map references the
+ * map fds, load every program, and fill prog_arrays' static initialisers.
+ * The returned handles are the friendly, libbpf-shaped API.
+ */
+import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BpfMapType, BpfsimError, Errno } from '@bpfsim/uapi';
+import * as loader from '@bpfsim/loader';
+import type { BpfObject, MapSpec, ProgramSpec } from '@bpfsim/loader';
+import type { Kernel } from '../kernel/kernel';
+import { BpfErrnoError, ProgLoadError, check } from './errors';
+import type { BpfMap } from './maps/map';
+import type { BpfProg } from './prog';
+import { runProgram, type RunCtx, type RunOutcome } from './run';
+import type { TestRunAttr, TestRunResult } from './test-run';
+
+/** BPF_OBJ_NAME_LEN - 1 */
+const NAME_MAX = 15;
+
+export class MapHandle {
+  constructor(private readonly kernel: Kernel, readonly name: string, readonly fd: number, readonly map: BpfMap) {}
+
+  /** The value, or undefined when there is none (ENOENT). Other errors throw. */
+  lookup(key: Uint8Array | null, flags = 0): Uint8Array | undefined {
+    const r = this.kernel.bpf.mapLookupElem(this.fd, key, flags);
+    if (r === -Errno.ENOENT) return undefined;
+    return check(r, `map ${this.name}: lookup`);
+  }
+  update(key: Uint8Array | null, value: Uint8Array, flags = 0): void {
+    check(this.kernel.bpf.mapUpdateElem(this.fd, key, value, flags), `map ${this.name}: update`);
+  }
+  delete(key: Uint8Array | null): boolean {
+    const r = this.kernel.bpf.mapDeleteElem(this.fd, key);
+    if (r === -Errno.ENOENT) return false;
+    check(r, `map ${this.name}: delete`);
+    return true;
+  }
+  /** Every key in get_next_key order. */
+  keys(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let k: Uint8Array | null = null;
+    for (;;) {
+      const r = this.kernel.bpf.mapGetNextKey(this.fd, k);
+      if (r === -Errno.ENOENT) return out;
+      k = check(r, `map ${this.name}: get_next_key`);
+      out.push(k);
+      if (out.length > this.map.maxEntries + 1) throw new BpfsimError('EMAPLOOP', `map ${this.name}: get_next_key does not end`);
+    }
+  }
+  /** [key, value] pairs in key order (values absent for keys deleted meanwhile are skipped). */
+  entries(): [Uint8Array, Uint8Array][] {
+    const out: [Uint8Array, Uint8Array][] = [];
+    for (const k of this.keys()) {
+      const v = this.lookup(k);
+      if (v) out.push([k, v]);
+    }
+    return out;
+  }
+}
+
+export class ProgHandle {
+  constructor(private readonly kernel: Kernel, readonly name: string, readonly fd: number, readonly prog: BpfProg, readonly spec?: ProgramSpec) {}
+
+  /** BPF_PROG_TEST_RUN; throws on a negative result other than ENOSPC (whose partial outputs are returned). */
+  testRun(attr: TestRunAttr = {}): TestRunResult {
+    const r = this.kernel.bpf.progTestRun(this.fd, attr);
+    if (typeof r === 'number') throw new BpfErrnoError(-r, `test run ${this.name}`);
+    if (r.ret < 0 && r.ret !== -Errno.ENOSPC) throw new BpfErrnoError(-r.ret, `test run ${this.name}`);
+    return r;
+  }
+  /** Attach to a hook (LINK_CREATE); returns the link fd. */
+  attach(hook: string, cookie?: bigint): number {
+    return check(this.kernel.bpf.linkCreate({ progFd: this.fd, hook, cookie }), `attach ${this.name} to ${hook}`);
+  }
+  /** Run once on a context of your own (bpfsim's direct trigger; any program type). */
+  run(ctx: RunCtx, hook = 'direct'): RunOutcome {
+    return runProgram(this.kernel, this.prog, ctx, hook);
+  }
+}
+
+export class LoadedObject {
+  readonly maps = new Map<string, MapHandle>();
+  readonly programs = new Map<string, ProgHandle>();
+  constructor(readonly object: BpfObject) {}
+
+  map(name: string): MapHandle {
+    const m = this.maps.get(name);
+    if (!m) throw new BpfsimError('ENOMAP', `${this.object.file}: no map named ${name} (maps: ${[...this.maps.keys()].join(', ') || 'none'})`);
+    return m;
+  }
+  program(name: string): ProgHandle {
+    const p = this.programs.get(name);
+    if (!p) throw new BpfsimError('ENOPROG', `${this.object.file}: no program named ${name} (programs: ${[...this.programs.keys()].join(', ') || 'none'})`);
+    return p;
+  }
+}
+
+export interface LoadObjectOptions {
+  /** File name for messages (default "object.bpf.o"). */
+  file?: string;
+  /** Verifier log level for every program (default 1). */
+  logLevel?: 0 | 1 | 2;
+  /** Load only these programs (default all); the others are skipped as libbpf's autoload=false. */
+  programs?: readonly string[];
+  /** Override a program's type (for SEC names libbpf cannot map). */
+  progType?: number;
+}
+
+type ParseFn = (bytes: Uint8Array, opts: { file: string }) => BpfObject;
+
+/** Parse an ELF with @bpfsim/loader. */
+export function parseObject(bytes: Uint8Array, file: string): BpfObject {
+  const parse = (loader as unknown as { loadObject?: ParseFn }).loadObject;
+  if (!parse) throw new BpfsimError('ENOLOADER', `${file}: @bpfsim/loader exports no loadObject()`);
+  return parse(bytes, { file });
+}
+
+function createMapFromSpec(kernel: Kernel, obj: BpfObject, spec: MapSpec): number {
+  let innerFd: number | undefined;
+  if (spec.innerMap) innerFd = createMapFromSpec(kernel, obj, spec.innerMap);
+  // The name the kernel gets: libbpf's "<obj prefix>.rodata" for global data (the loader computes it).
+  const name = spec.kernelName ?? spec.name.slice(0, NAME_MAX);
+  const fd = kernel.bpf.mapCreate({
+    type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, flags: spec.flags,
+    name, innerMapFd: innerFd, numaNode: spec.numaNode, mapExtra: spec.mapExtra,
+    // libbpf passes the object's BTF ids; local storage maps require them.
+    btfKeyTypeId: spec.btfKeyTypeId, btfValueTypeId: spec.btfValueTypeId,
+  });
+  if (innerFd !== undefined) kernel.bpf.close(innerFd);
+  if (fd < 0) throw new BpfErrnoError(-fd, `${obj.file}: create map ${spec.name}`);
+  if (spec.initialValue && spec.type === BpfMapType.ARRAY) {
+    check(kernel.bpf.mapUpdateElem(fd, new Uint8Array(4), spec.initialValue, 0), `${obj.file}: initialise map ${spec.name}`);
+  }
+  if (spec.frozen) check(kernel.bpf.mapFreeze(fd), `${obj.file}: freeze map ${spec.name}`);
+  return fd;
+}
+
+/** bpf_object__load: maps, then programs, then prog_array initialisers. Throws ProgLoadError with the log. */
+export function loadBpfObject(kernel: Kernel, object: BpfObject | Uint8Array, opts: LoadObjectOptions = {}): LoadedObject {
+  const obj = object instanceof Uint8Array ? parseObject(object, opts.file ?? 'object.bpf.o') : object;
+  const loaded = new LoadedObject(obj);
+  const fds: number[] = [];
+  for (const spec of obj.maps) {
+    let fd: number;
+    const pinPath = `/sys/fs/bpf/${spec.name}`;
+    const pinned = spec.pinning === 1 ? kernel.bpf.objGet(pinPath) : -Errno.ENOENT;
+    if (pinned >= 0) fd = pinned;
+    else {
+      fd = createMapFromSpec(kernel, obj, spec);
+      if (spec.pinning === 1) check(kernel.bpf.objPin(fd, pinPath), `${obj.file}: pin map ${spec.name}`);
+    }
+    fds.push(fd);
+    loaded.maps.set(spec.name, new MapHandle(kernel, spec.name, fd, kernel.bpf.mapByFd(fd)!));
+  }
+  for (const p of obj.programs) {
+    if (opts.programs && !opts.programs.includes(p.name)) continue;
+    // The loader leaves map indices in the lddws; the kernel wants fds.
+    const insns = p.insns.slice();
+    for (const ref of p.mapRefs) {
+      const i = ref.insn;
+      insns[i] = insns[i].with({ src: ref.kind === 'map' ? BPF_PSEUDO_MAP_FD : BPF_PSEUDO_MAP_VALUE, imm: fds[ref.mapIndex] });
+      insns[i + 1] = insns[i + 1].with({ imm: ref.offset });
+    }
+    const r = kernel.bpf.progLoad({
+      progType: opts.progType ?? p.progType, insns, license: obj.license, expectedAttachType: p.expectedAttachType,
+      progFlags: p.progFlags, name: p.name.slice(0, NAME_MAX), logLevel: opts.logLevel ?? 1,
+    });
+    if (r.fd < 0) throw new ProgLoadError(-r.fd, p.name, r.error, r.log).wrap(obj.file);
+    loaded.programs.set(p.name, new ProgHandle(kernel, p.name, r.fd, r.prog!, p));
+  }
+  obj.maps.forEach((spec, i) => {
+    for (const slot of spec.initSlots ?? []) {
+      const key = new Uint8Array(4);
+      new DataView(key.buffer).setUint32(0, slot.index, true);
+      const target = slot.kind === 'prog' ? loaded.programs.get(slot.target)?.fd : loaded.maps.get(slot.target)?.fd;
+      if (target === undefined) continue;
+      const v = new Uint8Array(4);
+      new DataView(v.buffer).setUint32(0, target, true);
+      check(kernel.bpf.mapUpdateElem(fds[i], key, v, 0), `${obj.file}: initialise ${spec.name}[${slot.index}]`);
+    }
+  });
+  return loaded;
+}

@@ -1,0 +1,87 @@
+/**
+ * The simulated kernel: clock, random streams, CPUs, the current task, the
+ * kernel trace, one address space for everything programs can point at, and
+ * the bpf() subsystem. Deterministic from its seed.
+ */
+import { AddressSpace } from '@bpfsim/vm';
+import { BpfSubsystem } from '../bpf/bpf';
+import { loadBpfObject, type LoadedObject, type LoadObjectOptions } from '../bpf/object';
+import type { BpfObject } from '@bpfsim/loader';
+import { bpfSyscall, type BpfAttrs, type BpfCommandName, type BpfResult } from '../bpf/syscall';
+import { HelperOverrides } from '../bpf/helpers';
+import { HookRegistry, type BpfLink } from '../bpf/link';
+import type { VerifyFn } from '../bpf/prog-load';
+import { runProgram, type RunCtx, type RunOutcome } from '../bpf/run';
+import { Clock, type ClockOptions } from './clock';
+import { Rng } from './rng';
+import { Scheduler } from './sched';
+import { defaultTask, type Task } from './task';
+import { KernelTrace, type TraceOptions } from './trace';
+
+export interface KernelOptions {
+  /** Seed of every random stream (default "bpfsim"). */
+  seed?: string | number;
+  /** Simulated CPUs, all possible and online (default 4). */
+  cpus?: number;
+  clock?: ClockOptions;
+  trace?: TraceOptions;
+  /** Fields of the initial current task to change. */
+  task?: Partial<Task>;
+  /** The verifier BPF_PROG_LOAD uses (default @bpfsim/verifier's verify). */
+  verifier?: VerifyFn;
+  /** Modelled cost of one executed instruction in virtual ns (default 1). */
+  nsPerInsn?: bigint;
+  /** Instruction budget of one run before it is stopped (default 10,000,000). */
+  maxInsnsPerRun?: number;
+}
+
+/** What a hook fire returns per attached program. */
+export interface HookRun extends RunOutcome {
+  link: BpfLink;
+}
+
+export class Kernel {
+  readonly seed: string;
+  readonly clock: Clock;
+  readonly rng: Rng;
+  readonly sched: Scheduler;
+  readonly trace: KernelTrace;
+  readonly mem = new AddressSpace();
+  /** The task programs see as current (the process/syscall layer will switch it). */
+  current: Task;
+  readonly verifier: VerifyFn | undefined;
+  readonly nsPerInsn: bigint;
+  readonly maxInsnsPerRun: number;
+  /** Replace helpers' behaviour for tests (see bpf/helpers/overrides.ts). */
+  readonly helpers = new HelperOverrides();
+  /** Attach points: `hooks.fire(name, link => ctx)` runs every program attached to `name`. */
+  readonly hooks: HookRegistry<RunCtx, HookRun>;
+  readonly bpf: BpfSubsystem;
+
+  constructor(opts: KernelOptions = {}) {
+    this.seed = String(opts.seed ?? 'bpfsim');
+    this.clock = new Clock(opts.clock);
+    this.rng = new Rng(this.seed);
+    this.sched = new Scheduler(opts.cpus ?? 4, this.rng.stream('sched'));
+    this.trace = new KernelTrace(opts.trace);
+    this.current = { ...defaultTask(), ...opts.task };
+    this.verifier = opts.verifier;
+    this.nsPerInsn = opts.nsPerInsn ?? 1n;
+    this.maxInsnsPerRun = opts.maxInsnsPerRun ?? 10_000_000;
+    this.hooks = new HookRegistry<RunCtx, HookRun>((link, ctx) => ({
+      ...runProgram(this, link.prog, { ...ctx, cookie: ctx.cookie ?? link.cookie }, link.hook),
+      link,
+    }));
+    this.bpf = new BpfSubsystem(this);
+  }
+
+  /** bpf(2): `cmd` by name ("MAP_CREATE") or number; ret is an fd/0 or -errno. */
+  bpfSyscall<K extends BpfCommandName>(cmd: K | number, attr: BpfAttrs[K]): BpfResult {
+    return bpfSyscall(this, cmd, attr);
+  }
+
+  /** Load an object file (ELF bytes or a parsed BpfObject) as libbpf's bpf_object__load does. */
+  loadObject(object: Uint8Array | BpfObject, opts?: LoadObjectOptions): LoadedObject {
+    return loadBpfObject(this, object, opts);
+  }
+}
