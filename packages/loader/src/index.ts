@@ -13,3 +13,4 @@ export { parseKconfigText, kernelVersionCode } from './kconfig';
 export { internalMapName } from './maps';
 export { formatBtfRaw, formatBtfType } from './btf/dump';
 export { sourceByInsn, sourceAnnotations, withMapFds } from './source-lines';
+export { decodeBtfValue, findBtfType, type BtfValue } from './btf/decode';
