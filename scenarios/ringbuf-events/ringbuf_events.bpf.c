@@ -31,6 +31,13 @@ struct kill_event {
 	__u32 cpu;     /* CPU the call was made on */
 };
 
+/*
+ * A type used only through a pointer from bpf_ringbuf_reserve() is not in the
+ * object's BTF. This unused global puts it there, so tools (bpftool, and the
+ * scenario's `type: struct kill_event`) can decode the records by field.
+ */
+struct kill_event *unused_kill_event __attribute__((unused));
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4096); /* bytes: a power of two and a multiple of the page size */

@@ -17,7 +17,7 @@ export { BpfProg } from './bpf/prog';
 export { progLoad, validObjName, licenseIsGplCompatible, type ProgLoadAttr, type ProgLoadResult, type VerifyFn } from './bpf/prog-load';
 export { progTestRun, hasTestRun, type TestRunAttr, type TestRunResult } from './bpf/test-run';
 export { runProgram, type RunCtx, type CtxSpec, type RunOutcome } from './bpf/run';
-export { loadBpfObject, parseObject, LoadedObject, MapHandle, ProgHandle, type LoadObjectOptions } from './bpf/object';
+export { loadBpfObject, parseObject, LoadedObject, MapHandle, ProgHandle, type LoadObjectOptions, type ExerciseInput, type ExerciseResult } from './bpf/object';
 export { BpfErrnoError, ProgLoadError } from './bpf/errors';
 export { HelperOverrides, helperId, helperImplemented, HELPERS, type HelperOverride } from './bpf/helpers';
 export { returnSequence, failFromCall, shiftBy, failRandomly } from './bpf/helpers/overrides';

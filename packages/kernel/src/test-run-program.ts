@@ -7,10 +7,9 @@
  */
 import type { Insn } from '@bpfsim/isa';
 import type { BpfObject } from '@bpfsim/loader';
-import { BpfMapType, BpfProgTypeName, BpfsimError, Errno } from '@bpfsim/uapi';
+import { BpfMapType, BpfProgTypeName, BpfsimError } from '@bpfsim/uapi';
 import { BpfErrnoError, ProgLoadError } from './bpf/errors';
-import { LoadedObject, MapHandle, ProgHandle } from './bpf/object';
-import { hasTestRun } from './bpf/test-run';
+import { LoadedObject, MapHandle, ProgHandle, type ExerciseResult } from './bpf/object';
 import { Kernel, type KernelOptions } from './kernel/kernel';
 import { hex, type TraceRecord } from './kernel/trace';
 
@@ -121,29 +120,14 @@ export function testRunProgram(opts: TestRunProgramOptions): TestRunProgramResul
   }
 
   const type = prog.prog.type;
-  let retval: number, r0: bigint, duration: number, insns: number, cpu: number;
-  let dataOut: Uint8Array | undefined, ctxOut: Uint8Array | undefined;
-  if (hasTestRun(type)) {
-    const r = prog.testRun({
-      dataIn: opts.dataIn, dataSizeOut: opts.dataIn ? 0 : undefined, ctxIn: opts.ctxIn,
-      ctxSizeOut: opts.ctxIn && type !== 17 /* raw_tp: no ctx_out */ && type !== 31 ? opts.ctxIn.length + 256 : undefined,
-      repeat: opts.repeat, flags: opts.flags, cpu: opts.cpu,
-    });
-    ({ retval, r0, duration, insns, cpu, dataOut } = r);
-    ctxOut = r.ctxOut;
-  } else {
-    if (!opts.ctxIn) {
-      throw new BpfErrnoError(Errno.EINVAL, `${file}: program ${prog.name} (${BpfProgTypeName[type]}) has no kernel test run: give its context as bytes (ctxIn)`);
-    }
-    const bytes = Uint8Array.from(opts.ctxIn);
-    const o = prog.run({ ctx: { bytes, writable: true }, repeat: opts.repeat, cpu: opts.cpu }, 'test_run');
-    retval = Number(o.r0 & 0xffffffffn);
-    r0 = o.r0;
-    duration = Number(o.durationNs / BigInt(o.runs));
-    insns = o.insns;
-    cpu = o.cpu;
-    ctxOut = bytes;
+  let r: ExerciseResult;
+  try {
+    r = prog.exercise({ dataIn: opts.dataIn, ctxIn: opts.ctxIn, repeat: opts.repeat, flags: opts.flags, cpu: opts.cpu });
+  } catch (e) {
+    if (e instanceof BpfErrnoError) e.wrap(file);
+    throw e;
   }
+  const { retval, r0, dataOut, ctxOut, duration, insns, cpu } = r;
   return {
     progName: prog.name, progType: BpfProgTypeName[type] ?? `type ${type}`, retval, r0, dataOut, ctxOut, duration, insns, cpu,
     maps: loaded ? [...loaded.maps.values()].map(snapshotMap) : [],

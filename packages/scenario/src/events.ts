@@ -5,7 +5,7 @@
 import { BpfMapType, Errno, errnoName } from '@bpfsim/uapi';
 import {
   BpfErrnoError, failFromCall, hasTestRun, hex, returnSequence, shiftBy,
-  type HelperOverride, type MapHandle, type ProgHandle,
+  type ExerciseResult, type HelperOverride, type MapHandle, type ProgHandle,
 } from '@bpfsim/kernel';
 import { ScenarioError } from './errors';
 import type { OverrideSpec, ScenarioEvent } from './format';
@@ -119,6 +119,23 @@ export function runEvent(e: ScenarioEvent, c: EventContext): EventResult {
       return { outcome: { kind: 'override', helper: e.override.helper }, failures: [] };
     }
 
+    case 'perf_buffer': {
+      // What libbpf's perf_buffer__new does: a BPF output perf event per CPU, each in its slot.
+      const m = mapNamed(c, e.perf_buffer.map, 'perf_buffer', 'map');
+      if (m.map.type !== BpfMapType.PERF_EVENT_ARRAY)
+        throw new ScenarioError(place(c, 'perf_buffer', 'map'), `map '${e.perf_buffer.map}' is not a perf_event_array`);
+      const cpus = Math.min(k.sched.cpus, m.map.maxEntries);
+      for (let cpu = 0; cpu < cpus; cpu++) {
+        const fd = k.bpf.perfEventOpen(cpu);
+        const key = new Uint8Array(4);
+        const value = new Uint8Array(4);
+        new DataView(key.buffer).setUint32(0, cpu, true);
+        new DataView(value.buffer).setUint32(0, fd, true);
+        m.update(key, value);
+      }
+      return { outcome: { kind: 'perf_buffer', map: e.perf_buffer.map, cpus }, failures: [] };
+    }
+
     case 'map_update': {
       const u = e.map_update;
       const m = mapNamed(c, u.map, 'map_update', 'map');
@@ -162,7 +179,7 @@ export function runEvent(e: ScenarioEvent, c: EventContext): EventResult {
       const prog = progNamed(c, r.program, 'run', 'program');
       const data = r.data && bytesOf(c, r.data, undefined, 'run', 'data');
       const ctx = r.ctx && bytesOf(c, r.ctx, undefined, 'run', 'ctx');
-      let res: RunOutput;
+      let res: ExerciseResult;
       try {
         res = runProgramOnce(prog, { data, ctx, repeat: r.repeat, cpu: r.cpu }, c);
       } catch (err) {
@@ -190,27 +207,12 @@ export function runEvent(e: ScenarioEvent, c: EventContext): EventResult {
   }
 }
 
-interface RunInput { data?: Uint8Array; ctx?: Uint8Array; repeat?: number; cpu?: number }
-interface RunOutput { retval: number; insns: number; duration: number; cpu: number; dataOut?: Uint8Array; ctxOut?: Uint8Array }
-
-/** BPF_PROG_TEST_RUN where the kernel has one for the type; otherwise a direct run on the given context bytes. */
-function runProgramOnce(prog: ProgHandle, input: RunInput, c: EventContext): RunOutput {
-  const type = prog.prog.type;
-  try {
-    if (hasTestRun(type)) {
-      const r = prog.testRun({
-        dataIn: input.data, dataSizeOut: input.data ? 0 : undefined,
-        ctxIn: input.ctx, ctxSizeOut: input.ctx ? input.ctx.length : undefined,
-        repeat: input.repeat, cpu: input.cpu, flags: input.cpu !== undefined ? 1 /* BPF_F_TEST_RUN_ON_CPU */ : 0,
-      });
-      return { retval: r.retval, insns: r.insns, duration: r.duration, cpu: r.cpu, dataOut: r.dataOut, ctxOut: r.ctxOut };
-    }
-    if (!input.ctx) throw new ScenarioError(place(c, 'run'), `program '${prog.name}' has no kernel test run for its type: give its context as 'ctx' bytes`);
-    const bytes = Uint8Array.from(input.ctx);
-    const o = prog.run({ ctx: { bytes, writable: true }, repeat: input.repeat, cpu: input.cpu }, 'test_run');
-    return { retval: Number(o.r0 & 0xffffffffn), insns: o.insns, duration: Number(o.durationNs / BigInt(o.runs)), cpu: o.cpu, ctxOut: bytes };
-  } catch (e) {
-    if (e instanceof BpfErrnoError) e.wrap(`events[${c.index}]`);
-    throw e;
-  }
+/** One run: BPF_PROG_TEST_RUN where the kernel has it for the type, else a direct run on the ctx bytes. */
+function runProgramOnce(prog: ProgHandle, input: { data?: Uint8Array; ctx?: Uint8Array; repeat?: number; cpu?: number }, c: EventContext): ExerciseResult {
+  if (!input.ctx && !hasTestRun(prog.prog.type))
+    throw new ScenarioError(place(c, 'run'), `program '${prog.name}' has no kernel test run for its type: give its context as 'ctx' bytes`);
+  return prog.exercise({
+    dataIn: input.data, ctxIn: input.ctx, repeat: input.repeat, cpu: input.cpu,
+    flags: input.cpu !== undefined ? 1 /* BPF_F_TEST_RUN_ON_CPU */ : 0,
+  });
 }

@@ -1,6 +1,8 @@
 /** Checking a scenario's expectations against the trace and the final kernel state. */
 import { hex } from '@bpfsim/kernel';
 import type { Expectation } from './format';
+import { decodeBtfValue, findBtfType, type Btf } from '@bpfsim/loader';
+import { matchFields, type FieldPattern } from './fields';
 import { describeMatcher, matchBytes, matchNumber, matchText, resolveBytes } from './values';
 import type { World } from './world';
 import { valueView } from './events';
@@ -58,25 +60,30 @@ export function checkExpectation(x: Expectation, index: number, world: World): E
       return lines.some((l) => matchText(x.trace_pipe_contains, l)) ? ok(what)
         : fail(index, what, describeMatcher(x.trace_pipe_contains), lines.length ? lines.map((l) => JSON.stringify(l)).join(', ') : '(trace_pipe is empty)');
     }
-    case 'ringbuf': {
-      const r = x.ringbuf;
-      const recs = k.trace.of('ringbuf').filter((t) => t.map === r.map).map((t) => t.data);
+    case 'ringbuf':
+    case 'perf_event': {
+      // Records in output order: ring buffer submits, or bpf_perf_event_output calls.
+      const r = x.kind === 'ringbuf' ? x.ringbuf : x.perf_event;
+      const label = `${x.kind === 'ringbuf' ? 'ringbuf' : 'perf_event'} ${r.map}`;
+      const recs = x.kind === 'ringbuf'
+        ? k.trace.of('ringbuf').filter((t) => t.map === r.map).map((t) => t.data)
+        : k.trace.of('perf_event').filter((t) => t.map === r.map).map((t) => t.data);
       if (r.count) {
-        const what = `ringbuf ${r.map}: ${describeMatcher(r.count)} records`;
+        const what = `${label}: ${describeMatcher(r.count)} records`;
         if (!matchNumber(r.count, BigInt(recs.length))) return fail(index, what, describeMatcher(r.count), String(recs.length));
+        if (!r.records) return ok(what);
       }
-      if (r.records) {
-        const what = `ringbuf ${r.map}: ${r.records.length} records`;
-        const n = Math.max(recs.length, r.records.length);
-        for (let i = 0; i < n; i++) {
-          const m = r.records[i];
-          const rec = recs[i];
-          if (!m || rec === undefined || !matchBytes(m, Uint8Array.from(Buffer.from(rec, 'hex'))))
-            return fail(index, `${what} (record ${i + 1})`, m ? describeMatcher(m) : '(no more records)', rec ?? '(no more records)');
-        }
-        return ok(what);
+      if (r.events) return checkDecoded(index, label, r.type, r.events, recs, world.btfByMap.get(r.map));
+      if (!r.records) return ok(label);
+      const what = `${label}: ${r.records.length} records`;
+      const n = Math.max(recs.length, r.records.length);
+      for (let i = 0; i < n; i++) {
+        const m = r.records[i];
+        const rec = recs[i];
+        if (!m || rec === undefined || !matchBytes(m, Uint8Array.from(Buffer.from(rec, 'hex'))))
+          return fail(index, `${what} (record ${i + 1})`, m ? describeMatcher(m) : '(no more records)', rec ?? '(no more records)');
       }
-      return ok(`ringbuf ${r.map}`);
+      return ok(what);
     }
     case 'map': {
       const m = x.map;
@@ -105,4 +112,27 @@ export function checkExpectation(x: Expectation, index: number, world: World): E
       return ok(what);
     }
   }
+}
+
+/** Records decoded through the map's object BTF as `type`, matched field by field in order. */
+function checkDecoded(index: number, label: string, type: string | undefined, events: FieldPattern[], recs: string[], btf: Btf | undefined): ExpectationResult {
+  const what = `${label}: ${events.length} ${type ?? 'records'}`;
+  if (!type) return fail(index, what, "'type' naming the records' C type (\"struct event\")", 'no type');
+  if (!btf) return fail(index, what, `BTF for ${type}`, 'the object has no BTF');
+  const id = findBtfType(btf, type);
+  if (id === undefined) return fail(index, what, `a type ${type} in the object's BTF`, 'no such type');
+  const n = Math.max(recs.length, events.length);
+  for (let i = 0; i < n; i++) {
+    if (i >= recs.length) return fail(index, `${what} (record ${i + 1})`, 'a record', '(no more records)');
+    if (i >= events.length) return fail(index, `${what} (record ${i + 1})`, '(no more records)', recs[i]);
+    let value;
+    try {
+      value = decodeBtfValue(btf, id, Uint8Array.from(Buffer.from(recs[i], 'hex')));
+    } catch (e) {
+      return fail(index, `${what} (record ${i + 1})`, `a ${type}`, (e as Error).message);
+    }
+    const miss = matchFields(events[i], value);
+    if (miss) return fail(index, `${what} (record ${i + 1})`, miss.replace(/, got .*$/, ''), miss.replace(/^.*, got /, ''));
+  }
+  return { index, what, pass: true };
 }

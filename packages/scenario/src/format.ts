@@ -5,6 +5,7 @@
  * current version so recorded files keep replaying.
  */
 import { t, type Type } from './schema';
+import { fieldPattern, type FieldPattern } from './fields';
 import { bytes, bytesMatcher, duration, numberMatcher, textMatcher, type BytesSpec, type Matcher } from './values';
 
 export const SCHEMA_VERSION = 1;
@@ -67,6 +68,7 @@ export type EventBody =
   | { kind: 'map_update'; map_update: { map: string; key: BytesSpec; value?: BytesSpec; program?: string; flags?: 'any' | 'noexist' | 'exist'; expect_errno?: string } }
   | { kind: 'map_delete'; map_delete: { map: string; key: BytesSpec; expect_errno?: string } }
   | { kind: 'map_lookup'; map_lookup: { map: string; key: BytesSpec; cpu?: number; expect?: Matcher; expect_errno?: string } }
+  | { kind: 'perf_buffer'; perf_buffer: { map: string } }
   | { kind: 'advance'; advance: bigint }
   | { kind: 'override'; override: OverrideSpec };
 
@@ -88,15 +90,22 @@ export type ScenarioEvent = EventBody & { at?: bigint; note?: string };
 
 const event: Type<ScenarioEvent> = t.tagged<ScenarioEvent>('an event', {
   run: runEvent, map_update: mapUpdate, map_delete: mapDelete, map_lookup: mapLookup, advance: duration, override,
+  perf_buffer: t.obj('a perf buffer to open', { map: mapName }, ['map']),
 }, { at: duration, note: t.str() });
 
 export type Expectation =
   | { kind: 'map'; map: { name: string; key?: BytesSpec; value?: Matcher; absent?: boolean; cpu?: number; entries?: Matcher } }
   | { kind: 'trace_pipe'; trace_pipe: Matcher[] }
   | { kind: 'trace_pipe_contains'; trace_pipe_contains: Matcher }
-  | { kind: 'ringbuf'; ringbuf: { map: string; records?: Matcher[]; count?: Matcher } }
+  | { kind: 'ringbuf'; ringbuf: RecordsExpectation }
+  | { kind: 'perf_event'; perf_event: RecordsExpectation }
   | { kind: 'verdict'; verdict: { program: string; accepted: boolean; errno?: string; error?: Matcher } }
   | { kind: 'runs'; runs: { program: string; count: Matcher } };
+
+const recordsFields = {
+  map: mapName, records: t.list(bytesMatcher), count: numberMatcher(),
+  type: t.str('a C type such as "struct event"'), events: t.list(fieldPattern),
+};
 
 const expectation = t.tagged<Expectation>('an expectation', {
   map: t.obj('a map expectation', {
@@ -104,10 +113,24 @@ const expectation = t.tagged<Expectation>('an expectation', {
   }, ['name']),
   trace_pipe: t.list(textMatcher),
   trace_pipe_contains: textMatcher,
-  ringbuf: t.obj('a ring buffer expectation', { map: mapName, records: t.list(bytesMatcher), count: numberMatcher() }, ['map']),
+  ringbuf: t.obj('a ring buffer expectation', recordsFields, ['map']),
+  perf_event: t.obj('a perf event output expectation', recordsFields, ['map']),
   verdict: t.obj('a verifier verdict', { program: name, accepted: t.bool(), errno: errnoName, error: textMatcher }, ['program', 'accepted']),
   runs: t.obj('a run count', { program: name, count: numberMatcher() }, ['program', 'count']),
-});
+}, { note: t.str() });
+
+/**
+ * Records a program output (ring buffer, perf events): as bytes (`records`), or
+ * decoded through the object's BTF as `type` ("struct event") and matched
+ * field by field (`events`), and/or counted.
+ */
+export interface RecordsExpectation {
+  map: string;
+  records?: Matcher[];
+  type?: string;
+  events?: FieldPattern[];
+  count?: Matcher;
+}
 
 export interface Scenario {
   bpfsim: number;

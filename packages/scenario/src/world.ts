@@ -8,6 +8,7 @@ import { createHash } from 'crypto';
 import { assemble } from '@bpfsim/isa';
 import { BpfProgType, BpfsimError, errnoName } from '@bpfsim/uapi';
 import { Kernel, ProgHandle, ProgLoadError, parseObject, type LoadedObject, type MapHandle } from '@bpfsim/kernel';
+import type { Btf } from '@bpfsim/loader';
 import type { LoadedScenario } from './load';
 import { ScenarioError } from './errors';
 
@@ -28,6 +29,8 @@ export interface World {
   maps: Map<string, MapHandle[]>;
   /** sha256 of each object file, by its path as the scenario gives it. */
   objects: Record<string, string>;
+  /** The BTF of the object each map came from, by map name (to decode its records). */
+  btfByMap: Map<string, Btf>;
 }
 
 /** Program type by the kernel's lowercase name without prefix: "xdp", "sched_cls", ... */
@@ -47,7 +50,7 @@ interface ObjectLoad {
 export function buildWorld(loaded: LoadedScenario, seed: number): World {
   const s = loaded.scenario;
   const kernel = new Kernel({ seed, cpus: s.kernel?.cpus ?? 2 });
-  const world: World = { kernel, programs: new Map(), verdicts: new Map(), maps: new Map(), objects: {} };
+  const world: World = { kernel, programs: new Map(), verdicts: new Map(), maps: new Map(), objects: {}, btfByMap: new Map() };
   const objects = new Map<string, ObjectLoad>();
 
   (s.programs ?? []).forEach((p, i) => {
@@ -78,7 +81,10 @@ export function buildWorld(loaded: LoadedScenario, seed: number): World {
       world.objects[objPath] = createHash('sha256').update(bytes).digest('hex');
       ol = loadKeepingVerdicts(kernel, bytes, objPath, type);
       objects.set(objPath, ol);
-      for (const [name, m] of ol.obj.maps) world.maps.set(name, [...(world.maps.get(name) ?? []), m]);
+      for (const [name, m] of ol.obj.maps) {
+        world.maps.set(name, [...(world.maps.get(name) ?? []), m]);
+        if (ol.obj.object.btf) world.btfByMap.set(name, ol.obj.object.btf);
+      }
     }
     const names = ol.obj.object.programs.map((x) => x.name);
     const fn = p.program ?? (names.length === 1 ? names[0] : undefined);

@@ -98,3 +98,57 @@ describe('replay', () => {
     expect(describeDivergence(d)).toMatch(/^first divergence at event 0, program p.*: outcome\.(cpu|retval): recorded \d+, now \d+$/);
   });
 });
+
+describe('perf event output', () => {
+  test('records of bpf_perf_event_output are matched in order, and counted; none before a perf buffer is open', async () => {
+    const obj = path.resolve(__dirname, '../../../corpus/perfbuf.bpf.o');
+    // struct sched_process_exec_ctx: 8-byte common header, then filename offset, pid, old_pid.
+    const ctx = (pid: number) => `[ { str: "", size: 12 }, { u32: ${pid} }, { u32: 0 }, { str: "", size: 8 } ]`;
+    const text = `bpfsim: 1
+programs:
+  - name: exec
+    object: ${obj}
+events:
+  - run: { program: exec, ctx: ${ctx(41)} }
+  - perf_buffer: { map: events }
+  - run: { program: exec, ctx: ${ctx(42)} }
+  - run: { program: exec, ctx: ${ctx(43)} }
+expect:
+  - perf_event: { map: events, count: 2, records: [ { regex: "^2a000000" }, { regex: "^2b000000" } ] }
+  - perf_event: { map: events, count: 3 }
+`;
+    const r = await replay(scenario(text, 'perf.yaml'));
+    expect(r.expectations.map((x) => [x.what, x.pass])).toEqual([
+      ['perf_event events: 2 records', true],
+      ['perf_event events: 3 records', false],
+    ]);
+  });
+});
+
+describe('records decoded through BTF', () => {
+  const file = path.join(scenariosDir, 'ringbuf-events/ringbuf-events.yaml');
+  const variant = (from: string, to: string) => {
+    const text = fs.readFileSync(file, 'utf8').replace(from, to);
+    expect(text).not.toBe(fs.readFileSync(file, 'utf8'));
+    const f = path.join(path.dirname(file), `.tmp-${process.pid}.yaml`);
+    fs.writeFileSync(f, text);
+    try {
+      return parseScenarioText(text, f);
+    } finally {
+      fs.rmSync(f);
+    }
+  };
+  const decoded = (r: ReplayResult) => r.expectations.find((x) => x.what.includes('struct kill_event'))!;
+
+  test('a field that differs is named with both values', async () => {
+    const r = await replay(variant('{ target: 1234, sig: 15, cpu: 0 }', '{ target: 1235, sig: 15, cpu: 0 }'));
+    expect(decoded(r)).toMatchObject({ pass: false, diff: ['- expected: target: expected 1235', '+ actual:   1234'] });
+  });
+
+  test('an unknown field, or a type the BTF lacks, is reported', async () => {
+    const r1 = await replay(variant('{ target: 1234, sig: 15, cpu: 0 }', '{ target: 1234, signal: 15 }'));
+    expect(decoded(r1).diff?.[0]).toMatch(/signal: no such field \(fields: target, sig, nr, cpu\)/);
+    const r2 = await replay(variant('type: struct kill_event', 'type: struct kill_evnt'));
+    expect(r2.expectations.find((x) => x.what.includes('kill_evnt'))?.diff).toEqual(['- expected: a type struct kill_evnt in the object\'s BTF', '+ actual:   no such type']);
+  });
+});

@@ -6,6 +6,7 @@ import {
 } from '@bpfsim/scenario';
 import { InputError } from '../program-file';
 import { progressBar } from '../progress';
+import { traceInChildProcess } from '../scenario-files';
 import type { Io } from '../io';
 
 /** Replay a scenario (YAML or recording), with a progress bar on a terminal. */
@@ -40,20 +41,33 @@ export const replayCommand: Command = {
       .positional('scenario', { type: 'string', describe: 'scenario .yaml or recording .msgpack' })
       .option('seed', { type: 'number', describe: "override the scenario's seed" })
       .option('json', { type: 'boolean', default: false, describe: 'print {file, seed, passed, expectations, trace} as JSON' })
-      .option('trace', { type: 'string', describe: 'write the canonical msgpack trace to this file' }),
+      .option('trace', { type: 'string', describe: 'write the canonical msgpack trace to this file' })
+      .option('check-determinism', { type: 'boolean', default: false, describe: 'also replay twice in separate processes and compare the trace bytes' }),
   async run(args, io) {
     const { result, divergence } = replayFile(String(args.scenario), args.seed as number | undefined, io);
     if (args.trace) writeFileOrFail(String(args.trace), result.traceBytes);
-    const passed = result.passed && !divergence;
+    let nondeterminism: string | undefined;
+    if (args['check-determinism']) {
+      const seed = args.seed as number | undefined ?? result.seed;
+      const a = traceInChildProcess(String(args.scenario), seed);
+      const b = traceInChildProcess(String(args.scenario), seed);
+      const same = (x: Uint8Array, y: Uint8Array) => Buffer.from(x).equals(Buffer.from(y));
+      if (!same(a, b)) nondeterminism = 'two replays in separate processes gave different trace bytes';
+      else if (!same(a, result.traceBytes)) nondeterminism = 'a replay in a separate process gave other trace bytes than this one';
+    }
+    const passed = result.passed && !divergence && !nondeterminism;
     if (args.json) {
       io.out(JSON.stringify({
         file: result.file, seed: result.seed, passed, divergence: divergence ?? null,
+        ...(args['check-determinism'] ? { deterministic: !nondeterminism } : {}),
         expectations: result.expectations, trace: plainTrace(result.trace),
       }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)));
     } else {
       io.out(formatReport(result).join('\n'));
       if (divergence) io.out(`FAIL recording: ${divergence}`);
       else if (result.loaded.recording) io.out('PASS recording: the trace is identical to the recorded one');
+      if (args['check-determinism'])
+        io.out(nondeterminism ? `FAIL determinism: ${nondeterminism}` : 'PASS determinism: two replays in separate processes gave identical trace bytes');
     }
     return passed ? 0 : 1;
   },

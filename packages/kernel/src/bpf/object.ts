@@ -5,7 +5,7 @@
  * map fds, load every program, and fill prog_arrays' static initialisers.
  * The returned handles are the friendly, libbpf-shaped API.
  */
-import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BpfMapType, BpfsimError, Errno } from '@bpfsim/uapi';
+import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BpfMapType, BpfProgType, BpfProgTypeName, BpfsimError, Errno } from '@bpfsim/uapi';
 import * as loader from '@bpfsim/loader';
 import type { BpfObject, MapSpec, ProgramSpec } from '@bpfsim/loader';
 import type { Kernel } from '../kernel/kernel';
@@ -13,7 +13,7 @@ import { BpfErrnoError, ProgLoadError, check } from './errors';
 import type { BpfMap } from './maps/map';
 import type { BpfProg } from './prog';
 import { runProgram, type RunCtx, type RunOutcome } from './run';
-import type { TestRunAttr, TestRunResult } from './test-run';
+import { hasTestRun, type TestRunAttr, type TestRunResult } from './test-run';
 
 /** BPF_OBJ_NAME_LEN - 1 */
 const NAME_MAX = 15;
@@ -77,6 +77,54 @@ export class ProgHandle {
   run(ctx: RunCtx, hook = 'direct'): RunOutcome {
     return runProgram(this.kernel, this.prog, ctx, hook);
   }
+  /**
+   * What `bpfsim run` and scenario runs do: BPF_PROG_TEST_RUN where the kernel
+   * has one for the type (asking for ctx_out only where the type gives one),
+   * otherwise a direct run on the context bytes given (kprobe, tracepoint, ...).
+   */
+  exercise(input: ExerciseInput): ExerciseResult {
+    const type = this.prog.type;
+    if (hasTestRun(type)) {
+      const r = this.testRun({
+        dataIn: input.dataIn, dataSizeOut: input.dataIn ? 0 : undefined, ctxIn: input.ctxIn,
+        ctxSizeOut: input.ctxIn && !NO_CTX_OUT.has(type) ? input.ctxIn.length + 256 : undefined,
+        repeat: input.repeat, flags: input.flags, cpu: input.cpu,
+      });
+      return { retval: r.retval, r0: r.r0, duration: r.duration, insns: r.insns, cpu: r.cpu, dataOut: r.dataOut, ctxOut: r.ctxOut };
+    }
+    if (!input.ctxIn) {
+      throw new BpfErrnoError(Errno.EINVAL, `program ${this.name} (${BpfProgTypeName[type]}) has no kernel test run: give its context as bytes`);
+    }
+    const bytes = Uint8Array.from(input.ctxIn);
+    const o = this.run({ ctx: { bytes, writable: true }, repeat: input.repeat, cpu: input.cpu }, 'test_run');
+    return {
+      retval: Number(o.r0 & 0xffffffffn), r0: o.r0, duration: Number(o.durationNs / BigInt(o.runs)),
+      insns: o.insns, cpu: o.cpu, ctxOut: bytes,
+    };
+  }
+}
+
+/** Program types whose test run refuses a ctx_out buffer (raw_tracepoint, syscall). */
+const NO_CTX_OUT = new Set<number>([BpfProgType.RAW_TRACEPOINT, BpfProgType.SYSCALL]);
+
+export interface ExerciseInput {
+  dataIn?: Uint8Array;
+  ctxIn?: Uint8Array;
+  repeat?: number;
+  /** test_run flags (BPF_F_TEST_RUN_ON_CPU, ...). */
+  flags?: number;
+  cpu?: number;
+}
+
+export interface ExerciseResult {
+  retval: number;
+  r0: bigint;
+  /** Virtual ns per run. */
+  duration: number;
+  insns: number;
+  cpu: number;
+  dataOut?: Uint8Array;
+  ctxOut?: Uint8Array;
 }
 
 export class LoadedObject {
@@ -121,8 +169,10 @@ function createMapFromSpec(kernel: Kernel, obj: BpfObject, spec: MapSpec): numbe
   if (spec.innerMap) innerFd = createMapFromSpec(kernel, obj, spec.innerMap);
   // The name the kernel gets: libbpf's "<obj prefix>.rodata" for global data (the loader computes it).
   const name = spec.kernelName ?? spec.name.slice(0, NAME_MAX);
+  // libbpf sizes a perf event array left at max_entries 0 to the number of possible CPUs.
+  const maxEntries = spec.type === BpfMapType.PERF_EVENT_ARRAY && spec.maxEntries === 0 ? kernel.sched.cpus : spec.maxEntries;
   const fd = kernel.bpf.mapCreate({
-    type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, flags: spec.flags,
+    type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries, flags: spec.flags,
     name, innerMapFd: innerFd, numaNode: spec.numaNode, mapExtra: spec.mapExtra,
     // libbpf passes the object's BTF ids; local storage maps require them.
     btfKeyTypeId: spec.btfKeyTypeId, btfValueTypeId: spec.btfValueTypeId,
