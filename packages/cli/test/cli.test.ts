@@ -70,3 +70,25 @@ describe('bpfsim asm / disasm', () => {
     expect(d.out).toBe('       0:\tb7 00 00 00 2a 00 00 00\tr0 = 0x2a\n       1:\t95 00 00 00 00 00 00 00\texit\n');
   });
 });
+
+describe('bpfsim disasm on ELF objects', () => {
+  const obj = path.resolve(__dirname, '../../../scenarios/xdp-firewall/xdp_firewall.bpf.o');
+
+  test('prints each program with a header, in the kernel syntax', async () => {
+    const r = await cli('disasm', obj);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^xdp_firewall \(section xdp, \d+ insns\):\n0: \(b7\) r0 = 2\n1: \(61\) r2 = \*\(u32 \*\)\(r1 \+4\)\n/);
+  });
+
+  test('--source interleaves the C lines recorded in BTF line info', async () => {
+    const r = await cli('disasm', obj, '--source');
+    expect(r.out).toContain('; void *data_end = (void *)(long)ctx->data_end;   [./scenarios/xdp-firewall/xdp_firewall.bpf.c:39]\n1: (61) r2 = *(u32 *)(r1 +4)');
+  });
+
+  test('--prog and --section pick programs; a wrong name lists what there is', async () => {
+    expect((await cli('disasm', obj, '--prog', 'xdp_firewall')).code).toBe(0);
+    const r = await cli('disasm', obj, '--section', 'tc');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`bpfsim: ${obj}: no section 'tc' (programs: xdp_firewall (xdp))\n`);
+  });
+});

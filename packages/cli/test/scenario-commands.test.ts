@@ -70,6 +70,12 @@ describe('bpfsim replay / record / test', () => {
     expect(r.code).toBe(0);
   });
 
+  (built ? test : test.skip)('replay --check-determinism compares two separate processes', async () => {
+    const r = await cli('replay', kprobe, '--check-determinism');
+    expect(r.out).toContain('PASS determinism: two replays in separate processes gave identical trace bytes');
+    expect(r.code).toBe(0);
+  });
+
   (built ? test : test.skip)('explore runs seeds in worker processes and names the failing ones with a command', async () => {
     const r = await cli('explore', kprobe, '--seeds', '1..6', '--jobs', '2');
     expect(r.out.trim().split('\n').pop()).toBe('6 passed, 0 failed');

@@ -2,18 +2,20 @@ import type { Command } from '../command';
 import { testRunProgram } from '@bpfsim/kernel';
 import { InputError, parseHexArg, programFromBytes, readFileBytes, sniffProgramFile, toHex } from '../program-file';
 import { runConvention } from '../run-convention';
+import { parseElf, selectPrograms } from '../elf-programs';
 import { progTypeByName } from '@bpfsim/scenario';
 
 const hex64 = (v: bigint) => '0x' + BigInt.asUintN(64, v).toString(16).padStart(16, '0');
 
 export const runCommand: Command = {
-  command: 'run <prog>',
+  command: 'run <file>',
   describe: 'Run a program. With --type or an ELF object: what BPF_PROG_TEST_RUN does. Otherwise r1 = --mem-hex memory, r2 = its length',
   builder: (y) =>
     y
-      .positional('prog', { type: 'string', describe: 'ELF object, assembly (kernel or uBPF syntax) or raw instruction words' })
+      .positional('file', { type: 'string', describe: 'ELF object, assembly (kernel or uBPF syntax) or raw instruction words' })
       .option('type', { type: 'string', describe: 'program type (xdp, sched_cls, socket_filter, kprobe, ...): run as the kernel test-runs it' })
-      .option('prog-name', { alias: 'P', type: 'string', describe: 'program of an ELF object, by function name (default: the first)' })
+      .option('prog', { type: 'string', describe: 'program of an ELF object, by function name (default: the first)' })
+      .option('section', { type: 'string', describe: 'program of an ELF object, by section (the first there)' })
       .option('data-hex', { type: 'string', describe: 'data_in (the packet) as hex bytes' })
       .option('data', { type: 'string', describe: 'data_in read from a file' })
       .option('ctx-hex', { type: 'string', describe: 'ctx_in as hex bytes (the whole context for types without a test run)' })
@@ -23,7 +25,7 @@ export const runCommand: Command = {
       .option('max-insns', { type: 'number', default: 10_000_000, describe: 'stop a bare run after this many instructions' })
       .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }),
   async run(args, io) {
-    const file = String(args.prog);
+    const file = String(args.file);
     const bytes = readFileBytes(file);
     const isElf = sniffProgramFile(bytes) === 'elf';
     if (!isElf && args.type === undefined) {
@@ -44,9 +46,15 @@ export const runCommand: Command = {
     const dataIn = args.data !== undefined ? readFileBytes(String(args.data))
       : args['data-hex'] !== undefined ? parseHexArg(String(args['data-hex']), '--data-hex') : undefined;
     const ctxIn = args['ctx-hex'] !== undefined ? parseHexArg(String(args['ctx-hex']), '--ctx-hex') : undefined;
+    let object;
+    let progName: string | undefined;
+    if (isElf) {
+      object = parseElf(bytes, file);
+      progName = selectPrograms(object, { prog: args.prog as string | undefined, section: args.section as string | undefined })[0].name;
+    } else if (args.prog !== undefined || args.section !== undefined) throw new InputError('--prog and --section need an ELF object');
     const r = testRunProgram({
       file, progType, dataIn, ctxIn, repeat: Number(args.repeat), seed: String(args.seed),
-      ...(isElf ? { object: bytes, progName: args['prog-name'] as string | undefined } : { insns: programFromBytes(bytes, file) }),
+      ...(object ? { object, progName } : { insns: programFromBytes(bytes, file) }),
     });
     const out = {
       retval: r.retval, r0: hex64(r.r0), dataOut: r.dataOut ? toHex(r.dataOut) : '', ctxOut: r.ctxOut ? toHex(r.ctxOut) : '',
