@@ -103,7 +103,6 @@ function override(spec: OverrideSpec, c: EventContext): HelperOverride {
 
 export function runEvent(e: ScenarioEvent, c: EventContext): EventResult {
   const k = c.world.kernel;
-  if (e.at !== undefined && e.at > k.clock.monotonicNs) k.clock.advanceTo(e.at);
   switch (e.kind) {
     case 'advance':
       k.clock.advance(e.advance);
@@ -192,6 +191,7 @@ export function runEvent(e: ScenarioEvent, c: EventContext): EventResult {
       const outcome: Outcome = {
         kind: 'run', program: r.program, cpu: res.cpu, retval: res.retval, insns: res.insns, duration: res.duration,
       };
+      if (data) outcome.data_in = hex(data);
       if (res.dataOut) outcome.data_out = hex(res.dataOut);
       if (res.ctxOut) outcome.ctx_out = hex(res.ctxOut);
       const failures: string[] = r.expect_errno ? [`run ${r.program}: expected ${r.expect_errno}, but the run succeeded`] : [];

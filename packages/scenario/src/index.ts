@@ -13,3 +13,4 @@ export { encodeCanonical, decodeCanonical } from './canonical';
 export { BPFSIM_VERSION } from './version';
 export type { ExpectationResult } from './expectations';
 export { progTypeByName, type Verdict, type World } from './world';
+export { encodePcap, decodePcap, tracePcaps, type PcapPacket } from './pcap';

@@ -14,6 +14,7 @@ import { buildWorld, type World } from './world';
 export interface TraceEntry {
   /** Event index, or -1 for loading. */
   ev: number;
+  /** Virtual time (ns) when the event started. */
   t: string;
   outcome: Outcome;
   /** Kernel trace records (program runs, trace_pipe lines, ring buffer records, ...) caused by it. */
@@ -63,6 +64,8 @@ export function replayLoaded(loaded: LoadedScenario, opts: ReplayOptions = {}): 
   take();
   const events = loaded.scenario.events ?? [];
   events.forEach((e, index) => {
+    if (e.at !== undefined && e.at > k.clock.monotonicNs) k.clock.advanceTo(e.at);
+    const t = String(k.clock.monotonicNs); // an entry is stamped with the time its event starts
     let res;
     try {
       res = runEvent(e, { world, file: loaded.file, index });
@@ -71,7 +74,7 @@ export function replayLoaded(loaded: LoadedScenario, opts: ReplayOptions = {}): 
       if (err instanceof BpfsimError) throw new ScenarioError({ file: loaded.file, path: ['events', index, e.kind] }, err.message);
       throw err;
     }
-    trace.push({ ev: index, t: String(k.clock.monotonicNs), outcome: res.outcome, effects: take(), failures: res.failures });
+    trace.push({ ev: index, t, outcome: res.outcome, effects: take(), failures: res.failures });
     opts.onProgress?.(index + 1, events.length);
   });
   const expectations = (loaded.scenario.expect ?? []).map((x, i) => checkExpectation(x, i, world));

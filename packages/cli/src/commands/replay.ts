@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Command } from '../command';
 import {
-  loadScenarioFile, replayLoaded, formatReport, firstDivergence, describeDivergence, plainTrace, type ReplayResult,
+  loadScenarioFile, replayLoaded, formatReport, firstDivergence, describeDivergence, plainTrace, encodePcap, tracePcaps, type ReplayResult,
 } from '@bpfsim/scenario';
 import { InputError } from '../program-file';
 import { progressBar } from '../progress';
@@ -42,10 +42,14 @@ export const replayCommand: Command = {
       .option('seed', { type: 'number', describe: "override the scenario's seed" })
       .option('json', { type: 'boolean', default: false, describe: 'print {file, seed, passed, expectations, trace} as JSON' })
       .option('trace', { type: 'string', describe: 'write the canonical msgpack trace to this file' })
+      .option('pcap', { type: 'string', describe: 'write the packets of each program (<program>.in.pcap, <program>.out.pcap) into this directory' })
       .option('check-determinism', { type: 'boolean', default: false, describe: 'also replay twice in separate processes and compare the trace bytes' }),
   async run(args, io) {
     const { result, divergence } = replayFile(String(args.scenario), args.seed as number | undefined, io);
     if (args.trace) writeFileOrFail(String(args.trace), result.traceBytes);
+    if (args.pcap) {
+      for (const [name, packets] of tracePcaps(result.trace)) writeFileOrFail(path.join(String(args.pcap), name), encodePcap(packets));
+    }
     let nondeterminism: string | undefined;
     if (args['check-determinism']) {
       const seed = args.seed as number | undefined ?? result.seed;
