@@ -6,6 +6,7 @@
  */
 import type { BtfValue } from '@bpfsim/loader';
 import { t, type Type } from './schema';
+import { matcherShape } from './values';
 
 export type FieldPattern = bigint | boolean | string | { regex: string } | { contains: string } | { min?: bigint; max?: bigint }
   | FieldPattern[] | { fields: Record<string, FieldPattern> };
@@ -27,16 +28,8 @@ function parse(v: unknown): FieldPattern | string {
   if (v && typeof v === 'object') {
     const rec = v as Record<string, unknown>;
     const keys = Object.keys(rec);
-    if (keys.length === 1 && keys[0] === 'regex') {
-      if (typeof rec.regex !== 'string') return '!regex must be a string';
-      try { new RegExp(rec.regex); } catch (e) { return `!bad regex: ${(e as Error).message}`; }
-      return { regex: rec.regex };
-    }
-    if (keys.length === 1 && keys[0] === 'contains') return typeof rec.contains === 'string' ? { contains: rec.contains } : '!contains must be a string';
-    if (keys.length > 0 && keys.every((k) => k === 'min' || k === 'max')) {
-      if ((rec.min !== undefined && !isInt(rec.min)) || (rec.max !== undefined && !isInt(rec.max))) return '!min and max must be whole numbers';
-      return { min: rec.min === undefined ? undefined : BigInt(rec.min as number), max: rec.max === undefined ? undefined : BigInt(rec.max as number) };
-    }
+    const shaped = matcherShape(v);
+    if (shaped !== undefined) return shaped as FieldPattern | string;
     const fields: Record<string, FieldPattern> = {};
     for (const k of keys) {
       const p = parse(rec[k]);

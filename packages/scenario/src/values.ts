@@ -137,28 +137,37 @@ export type Matcher =
   | { min?: bigint; max?: bigint }
   | { contains: string };
 
+/**
+ * A mapping that is itself a matcher ({regex}, {contains}, {min, max}): the
+ * matcher, an error ("!..."), or undefined when the mapping is something else.
+ */
+export function matcherShape(v: unknown): Matcher | string | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) return undefined;
+  const rec = v as Record<string, unknown>;
+  const keys = Object.keys(rec);
+  if (keys.length === 1 && keys[0] === 'regex') {
+    if (typeof rec.regex !== 'string') return '!regex must be a string';
+    try { new RegExp(rec.regex); } catch (e) { return `!bad regex: ${(e as Error).message}`; }
+    return { regex: rec.regex };
+  }
+  if (keys.length === 1 && keys[0] === 'contains') {
+    return typeof rec.contains === 'string' ? { contains: rec.contains } : '!contains must be a string';
+  }
+  if (keys.length > 0 && keys.every((k) => k === 'min' || k === 'max')) {
+    const min = rec.min === undefined ? undefined : toBig(rec.min);
+    const max = rec.max === undefined ? undefined : toBig(rec.max);
+    if ((rec.min !== undefined && min === undefined) || (rec.max !== undefined && max === undefined))
+      return '!min and max must be whole numbers';
+    if (min !== undefined && max !== undefined && min > max) return `!min ${min} is above max ${max}`;
+    return { min, max };
+  }
+  return undefined;
+}
+
 function matcher(inner: (v: unknown) => BytesSpec | string | bigint | boolean | string): (v: unknown) => Matcher | string {
   return (v) => {
-    if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array)) {
-      const rec = v as Record<string, unknown>;
-      const keys = Object.keys(rec);
-      if (keys.length === 1 && keys[0] === 'regex') {
-        if (typeof rec.regex !== 'string') return '!regex must be a string';
-        try { new RegExp(rec.regex); } catch (e) { return `!bad regex: ${(e as Error).message}`; }
-        return { regex: rec.regex };
-      }
-      if (keys.length === 1 && keys[0] === 'contains') {
-        return typeof rec.contains === 'string' ? { contains: rec.contains } : '!contains must be a string';
-      }
-      if (keys.length > 0 && keys.every((k) => k === 'min' || k === 'max')) {
-        const min = rec.min === undefined ? undefined : toBig(rec.min);
-        const max = rec.max === undefined ? undefined : toBig(rec.max);
-        if ((rec.min !== undefined && min === undefined) || (rec.max !== undefined && max === undefined))
-          return '!min and max must be whole numbers';
-        if (min !== undefined && max !== undefined && min > max) return `!min ${min} is above max ${max}`;
-        return { min, max };
-      }
-    }
+    const shaped = matcherShape(v);
+    if (shaped !== undefined) return shaped;
     const x = inner(v);
     if (typeof x === 'string' && x.startsWith('!')) return x;
     return { equals: x };
