@@ -67,12 +67,12 @@ describe('bpf(cmd, attr)', () => {
 
   test('a helper bpfsim does not implement is refused at load time, in the log', () => {
     const k = newKernel();
-    // bpf_get_cgroup_classid (17) is a tc helper the kernel allows and bpfsim does not model.
-    const r = k.bpf.progLoad({ progType: 3, insns: asm('r6 = r1\ncall 17\nexit'), license: 'GPL', name: 'c' });
+    // bpf_skb_cgroup_id (79) is a tc helper the kernel allows and bpfsim does not model.
+    const r = k.bpf.progLoad({ progType: 3, insns: asm('r6 = r1\ncall 79\nexit'), license: 'GPL', name: 'c' });
     expect(r.fd).toBe(-Errno.EINVAL);
-    expect(r.error).toBe('1: bpfsim does not implement helper bpf_get_cgroup_classid#17');
+    expect(r.error).toBe('1: bpfsim does not implement helper bpf_skb_cgroup_id#79');
     expect(r.log.trimEnd().split('\n').at(-1)).toBe(r.error);
-    expect(() => testRunProgram({ insns: asm('r6 = r1\ncall 17\nexit'), progType: 3, dataIn: new Uint8Array(20) })).toThrow(/bpfsim does not implement helper bpf_get_cgroup_classid#17/);
+    expect(() => testRunProgram({ insns: asm('r6 = r1\ncall 79\nexit'), progType: 3, dataIn: new Uint8Array(20) })).toThrow(/bpfsim does not implement helper bpf_skb_cgroup_id#79/);
   });
 });
 

@@ -8,7 +8,7 @@
 import type { AddressSpaceApi, Region } from '@bpfsim/vm';
 
 export class PacketBuffer {
-  readonly region: Region;
+  region: Region;
   /** Offsets into `frame`. */
   meta: number;
   data: number;
@@ -16,10 +16,10 @@ export class PacketBuffer {
 
   constructor(
     private readonly mem: AddressSpaceApi,
-    readonly frame: Uint8Array,
+    public frame: Uint8Array,
     data: number,
     len: number,
-    name: string,
+    private readonly name: string,
   ) {
     this.region = mem.map('packet', frame, { name });
     this.meta = data;
@@ -40,6 +40,28 @@ export class PacketBuffer {
   /** Copy of bytes [from, to) of the frame. */
   slice(from: number, to: number): Uint8Array {
     return this.frame.slice(from, to);
+  }
+  /**
+   * pskb_expand_head: make the frame hold at least `head` bytes before `meta`
+   * and `tail` bytes after `end`, moving the bytes into a larger frame (a new
+   * region: old packet pointers die, as the verifier assumes after such helpers).
+   * Returns how far every frame offset moved (0 when nothing was reallocated).
+   */
+  expand(head: number, tail: number): number {
+    const needHead = Math.max(0, head - this.meta);
+    const needTail = Math.max(0, tail - (this.frame.length - this.end));
+    if (!needHead && !needTail) return 0;
+    // The kernel aligns the extra headroom (NET_SKB_PAD); only its existence is observable.
+    const shift = Math.ceil(needHead / 64) * 64;
+    const frame = new Uint8Array(shift + this.frame.length + Math.ceil(needTail / 64) * 64);
+    frame.set(this.frame, shift);
+    this.mem.unmap(this.region);
+    this.frame = frame;
+    this.region = this.mem.map('packet', frame, { name: this.name });
+    this.meta += shift;
+    this.data += shift;
+    this.end += shift;
+    return shift;
   }
   release(): void {
     this.mem.unmap(this.region);

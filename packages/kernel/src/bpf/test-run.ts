@@ -285,8 +285,11 @@ function testRunSkb(kernel: Kernel, prog: BpfProg, attr: TestRunAttr): TestRunRe
     const o = runProgram(kernel, prog, { ctx: { layout, bytes: new Uint8Array(SK_BUFF_SIZE) }, skb, repeat: attr.repeat }, 'test_run');
     if (!isL2) {
       // The kernel pushes the link-layer header back, zeroed.
+      const moved = pkt.expand(ETH_HLEN, 0);
+      skb.macHeader += moved;
+      skb.networkHeader += moved;
       pkt.data -= ETH_HLEN;
-      frame.fill(0, pkt.data, pkt.data + ETH_HLEN);
+      pkt.frame.fill(0, pkt.data, pkt.data + ETH_HLEN);
     }
     if (ctx) {
       writeLE(ctx, 8, 4, BigInt(skb.mark >>> 0));

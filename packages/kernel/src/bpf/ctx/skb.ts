@@ -54,6 +54,18 @@ export interface SkBuff {
   gsoSize: number;
   tstampType: number;
   hwtstamp: bigint;
+  /** skb->transport_header as a frame offset; undefined: not set (a test-run skb's). */
+  transportHeader?: number;
+  /** skb->mac_len (0 until a helper resets it; eth_type_trans leaves it 0). */
+  macLen?: number;
+  /** skb->sw_hash / skb->l4_hash: set, skb_get_hash returns skb->hash without dissecting. */
+  swHash?: boolean;
+  l4Hash?: boolean;
+  /** skb->ip_summed (CHECKSUM_NONE 0, UNNECESSARY 1, COMPLETE 2, PARTIAL 3) and csum_level. */
+  ipSummed?: number;
+  csumLevel?: number;
+  /** skb->encapsulation, set by bpf_skb_adjust_room's encap flags. */
+  encapsulation?: boolean;
 }
 
 const u = (n: number): bigint => BigInt(n >>> 0);

@@ -10,6 +10,8 @@ import { miscHelpers } from './misc';
 import { outputHelpers } from './output';
 import { packetHelpers } from './packet';
 import { probeHelpers } from './probe';
+import { skbMetaHelpers } from './skb-meta';
+import { skbResizeHelpers } from './skb-resize';
 import { stackHelpers } from './stack';
 import { storageHelpers } from './storage';
 import { taskHelpers } from './task';
@@ -22,6 +24,7 @@ export const TAIL_CALL_ID = 12;
 
 const AREAS: readonly HelperArea[] = [
   mapHelpers, timeHelpers, taskHelpers, probeHelpers, traceHelpers, outputHelpers, stackHelpers, miscHelpers, packetHelpers, storageHelpers,
+  skbResizeHelpers, skbMetaHelpers,
 ];
 
 const ID_BY_NAME = new Map<string, number>(HELPER_NAMES.map((n, i) => [n, i]));

@@ -8,6 +8,7 @@ import type { SkBuff } from '../ctx/skb';
 import { XDP_FRAME_SIZE, xdpBuffLen, xdpSpans, type XdpBuff } from '../ctx/xdp';
 import { csumPartial, csumReplace, csumReplaceByDiff, csumSub } from './csum';
 import { mapAt } from './mem';
+import { clearHash } from './skb-resize';
 import { neg, type HelperArea, type RunEnv } from './types';
 
 const ETH_HLEN = 14;
@@ -109,7 +110,7 @@ export const packetHelpers: HelperArea = {
     const at = skbRange(s, off, n);
     if (at < 0) return neg(Errno.EFAULT);
     s.pkt.frame.set(call.mem.read(from, n), at);
-    if (flags & BPF_F_INVALIDATE_HASH) s.hash = 0;
+    if (flags & BPF_F_INVALIDATE_HASH) clearHash(s);
     return 0n;
   },
   bpf_l3_csum_replace(env, _call, _skb, off, from, to, flags) {
@@ -179,28 +180,6 @@ export const packetHelpers: HelperArea = {
     else if (ts) r = csumPartial(tb, sd);
     else r = ~csumPartial(fb, ~sd >>> 0) >>> 0;
     return BigInt(r >>> 0);
-  },
-  bpf_csum_update(env, _call, _skb, csum) {
-    void env;
-    // skb->ip_summed is CHECKSUM_NONE in bpfsim's skbs: the kernel returns -ENOTSUPP then.
-    void csum;
-    return neg(Errno.ENOTSUPP);
-  },
-  bpf_skb_pull_data(env, _call, _skb, len) {
-    const s = skbOf(env);
-    // Linear skbs only: pulling up to skb->len always succeeds.
-    return Number(len & 0xffffffffn) <= s.pkt.len ? 0n : neg(Errno.ENOMEM);
-  },
-  bpf_get_hash_recalc(env) {
-    return BigInt(skbOf(env).hash >>> 0);
-  },
-  bpf_set_hash_invalid(env) {
-    skbOf(env).hash = 0;
-    return 0n;
-  },
-  bpf_set_hash(env, _call, _skb, hash) {
-    skbOf(env).hash = Number(hash & 0xffffffffn);
-    return 0n;
   },
   bpf_xdp_adjust_head(env, call, _xdp, offset) {
     const x = env.xdp;
