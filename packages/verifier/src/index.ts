@@ -1,1 +1,4 @@
-export {};
+export * from './api';
+export { verify } from './verify';
+export { explain } from './explain';
+export * as scalar from './scalar';

@@ -1,0 +1,54 @@
+/**
+ * The shape every program-type module has, modelled on the kernel's struct bpf_verifier_ops and
+ * the per-type is_valid_access / func_proto / check_return_code rules.
+ */
+
+/** Register type a context load yields (the kernel's bpf_insn_access_aux.reg_type). */
+export type CtxYield = 'pkt' | 'pkt_end' | 'pkt_meta' | 'sock_common_or_null';
+
+/** How big a context access may be. */
+export type CtxSizes =
+  /** Exactly the field's size. */
+  | 'exact'
+  /** 1, 2 or 4 bytes (a power of two no larger than the field), aligned: bpf_ctx_narrow_access_ok. */
+  | 'narrow'
+  /** Any of 1, 2, 4, 8 bytes, aligned to its size and inside the field (raw register/arg arrays, cb[]). */
+  | 'any';
+
+export interface CtxField {
+  readonly name: string;
+  readonly off: number;
+  readonly size: number;
+  /** Sizes allowed for a read; null: reads are refused. */
+  readonly read: CtxSizes | null;
+  /** Sizes allowed for a write; null: the field is read-only. */
+  readonly write: CtxSizes | null;
+  /** What a load of this field yields, when it is a pointer. */
+  readonly yields?: CtxYield;
+}
+
+export interface ProgTypeInfo {
+  /** enum bpf_prog_type value. */
+  readonly type: number;
+  /** The name `bpfsim verify --type` accepts (the kernel's name, lowercase, without BPF_PROG_TYPE_). */
+  readonly name: string;
+  /** The C struct of the context (for docs and context builders). */
+  readonly ctxStruct: string;
+  /** sizeof the context struct. */
+  readonly ctxSize: number;
+  /** Every accessible field; offsets not covered by a field are refused (padding, forbidden fields). */
+  readonly fields: readonly CtxField[];
+  /** Helper ids the type may call (measured against the 6.18 kernel: func_proto returns non-NULL). */
+  readonly helpers: readonly number[];
+  /** Allowed R0 range at exit, or null when the kernel does not check it. */
+  readonly retRange: readonly [number, number] | null;
+  /** Direct packet access (data/data_end in the context). */
+  readonly pktAccess: boolean;
+  /** BPF_LD | BPF_ABS / BPF_IND allowed (may_access_skb). */
+  readonly ldAbs: boolean;
+  /**
+   * Negative context offsets pass is_valid_access (tp_prog_is_valid_access compares the int offset
+   * with sizeof(), which is unsigned, so `off < 8` is false for off < 0): such reads are accepted.
+   */
+  readonly negativeCtxOffOk?: boolean;
+}

@@ -1,0 +1,74 @@
+/**
+ * The public contract of @bpfsim/verifier: what prog load (the simulated kernel's bpf(BPF_PROG_LOAD))
+ * calls and what it gets back. Kept stable: add optional fields only.
+ */
+import type { Insn } from '@bpfsim/isa';
+
+/** One map a program may refer to with `lddw rX, map` (BPF_PSEUDO_MAP_FD / _IDX / _VALUE / _IDX_VALUE). */
+export interface MapInfo {
+  /** The fd that BPF_PSEUDO_MAP_FD / MAP_VALUE immediates carry. */
+  fd?: number;
+  /** The index into fd_array that BPF_PSEUDO_MAP_IDX / IDX_VALUE immediates carry (defaults to its position). */
+  index?: number;
+  /** enum bpf_map_type value. */
+  type: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  /** map_flags (BPF_F_RDONLY_PROG, BPF_F_NO_PREALLOC, ...). */
+  flags?: number;
+  /** The map's name as the log prints it (`map=counts`); the kernel truncates to 15 characters. */
+  name?: string;
+  /** Offset of a struct bpf_spin_lock in the value, if the value's BTF has one. */
+  spinLockOff?: number;
+  /** For BPF_MAP_TYPE_ARRAY with BPF_F_MMAPABLE / global data: the frozen/readonly flag. */
+  frozen?: boolean;
+}
+
+/** One line of BTF line info (optional): shown as `; <source>` before the instruction it starts at. */
+export interface LineInfo {
+  insnOff: number;
+  line: string;
+}
+
+export interface VerifyOptions {
+  /** enum bpf_prog_type value (BpfProgType.XDP, ...). */
+  progType: number;
+  /** enum bpf_attach_type value, when the program type needs one. */
+  expectedAttachType?: number;
+  /** The maps the program's lddw instructions refer to. */
+  maps?: readonly MapInfo[];
+  /** The license string; gpl_only helpers need a GPL-compatible one. Default "GPL". */
+  license?: string;
+  /** 0: no log; 1: the failing path and stats; 2: every instruction's state. Default 1. */
+  logLevel?: 0 | 1 | 2;
+  /** Names of bpf-to-bpf subprograms by start instruction (for the log; optional). */
+  subprogNames?: ReadonlyMap<number, string> | Readonly<Record<number, string>>;
+  /** BTF line info (optional). */
+  lineInfo?: readonly LineInfo[];
+}
+
+/** How the verifier ended, as the kernel's bpf() would report it. */
+export interface VerifyResult {
+  /** True when the kernel would load the program. */
+  accepted: boolean;
+  /** The errno name bpf(BPF_PROG_LOAD) would fail with ('EACCES', 'EINVAL', 'E2BIG', 'ENOSPC', ...); null when accepted. */
+  errno: string | null;
+  /** The kernel's final error line (the last line of the log before the stats), null when accepted. */
+  error: string | null;
+  /** Instructions processed (the `processed N insns` figure). */
+  processed: number;
+  /** The verifier log as the kernel would write it at opts.logLevel ('' at level 0). */
+  log: string;
+  /** Index of the instruction the error is reported at, when there is one. */
+  insnIdx?: number;
+  /** For learners: the branch decisions on the failing path ("from 4 to 7", ...), oldest first. */
+  path?: string[];
+  /** For learners: plain-language explanation and suggested fix of the error, when known. */
+  explanation?: string;
+  /** Verifier statistics as printed on the last log line. */
+  stats?: { maxStatesPerInsn: number; totalStates: number; peakStates: number; markRead: number };
+}
+
+/** The signature of `verify` (exported from the package index). */
+export type VerifyFn = (prog: readonly Insn[], opts: VerifyOptions) => VerifyResult;

@@ -1,0 +1,304 @@
+/**
+ * Calls and exits: check_helper_call (prototype table, argument types, memory/size pairs, map
+ * compatibility, references), check_func_call for bpf-to-bpf calls, and BPF_EXIT (reference leaks,
+ * return value ranges, returning to the caller).
+ */
+import type { Insn } from '@bpfsim/isa';
+import * as op from '@bpfsim/uapi';
+import { HELPER_NAMES, HELPER_PROTOS, type BpfArgSpec } from '@bpfsim/uapi';
+import * as S from './bridge/scalar';
+import { eacces, einval, Reject } from './errors';
+import type { Checker } from './check';
+import { typeName } from './check';
+import { checkHelperMem } from './mem';
+import { isPtr, newFrame, notInit, ptr, scalar, type Reg } from './state';
+
+const MAX_CALL_FRAMES = 8;
+const BPF_MAX_VAR_SIZ = 1n << 29n;
+
+/** The kernel's compatible_reg_types lists, as the "expected=" part of a type mismatch prints them. */
+const EXPECTED: Partial<Record<string, { types: string[]; text: string }>> = {
+  ARG_CONST_MAP_PTR: { types: ['map_ptr'], text: 'map_ptr' },
+  ARG_PTR_TO_MAP_KEY: { types: ['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem', 'ringbuf_mem'], text: 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_' },
+  ARG_PTR_TO_MAP_VALUE: { types: ['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem', 'ringbuf_mem'], text: 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_' },
+  ARG_PTR_TO_MEM: { types: ['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem', 'ringbuf_mem'], text: 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_' },
+  ARG_PTR_TO_CTX: { types: ['ctx'], text: 'ctx' },
+  ARG_CONST_SIZE: { types: ['scalar'], text: 'scalar' },
+  ARG_CONST_SIZE_OR_ZERO: { types: ['scalar'], text: 'scalar' },
+  ARG_CONST_ALLOC_SIZE_OR_ZERO: { types: ['scalar'], text: 'scalar' },
+  ARG_PTR_TO_RINGBUF_MEM: { types: ['ringbuf_mem'], text: 'ringbuf_mem' },
+  ARG_PTR_TO_STACK: { types: ['fp'], text: 'fp' },
+  ARG_PTR_TO_FUNC: { types: ['func'], text: 'func' },
+  ARG_PTR_TO_SPIN_LOCK: { types: ['map_value'], text: 'map_value, ptr_' },
+  ARG_PTR_TO_SOCK_COMMON: { types: ['sock_common', 'sock', 'tcp_sock'], text: 'sock_common, sock, tcp_sock, xdp_sock' },
+  ARG_PTR_TO_BTF_ID_SOCK_COMMON: { types: ['sock_common', 'sock', 'tcp_sock'], text: 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_' },
+  ARG_PTR_TO_CONST_STR: { types: ['map_value'], text: 'map_value' },
+};
+
+/** Map types each map-taking helper accepts (check_map_func_compatibility, by function). */
+const FUNC_MAPS: Record<number, readonly number[]> = {
+  12: [op.BpfMapType.PROG_ARRAY],
+  22: [op.BpfMapType.PERF_EVENT_ARRAY], 25: [op.BpfMapType.PERF_EVENT_ARRAY], 55: [op.BpfMapType.PERF_EVENT_ARRAY],
+  27: [op.BpfMapType.STACK_TRACE],
+  130: [op.BpfMapType.RINGBUF], 131: [op.BpfMapType.RINGBUF], 134: [op.BpfMapType.RINGBUF],
+  87: [op.BpfMapType.QUEUE, op.BpfMapType.STACK], 88: [op.BpfMapType.QUEUE, op.BpfMapType.STACK],
+  89: [op.BpfMapType.QUEUE, op.BpfMapType.STACK, op.BpfMapType.BLOOM_FILTER],
+  51: [op.BpfMapType.DEVMAP, op.BpfMapType.DEVMAP_HASH, op.BpfMapType.CPUMAP, op.BpfMapType.XSKMAP],
+  33: [op.BpfMapType.CGROUP_ARRAY], 37: [op.BpfMapType.CGROUP_ARRAY],
+  195: [op.BpfMapType.PERCPU_HASH, op.BpfMapType.PERCPU_ARRAY, op.BpfMapType.LRU_PERCPU_HASH],
+};
+/** Helpers each special map type accepts (check_map_func_compatibility, by map). */
+const MAP_FUNCS: Record<number, readonly number[]> = {
+  [op.BpfMapType.PROG_ARRAY]: [12],
+  [op.BpfMapType.PERF_EVENT_ARRAY]: [22, 25, 55, 68 /* skb_output */, 121 /* xdp_output */],
+  [op.BpfMapType.RINGBUF]: [130, 131, 134, 198, 199, 200],
+  [op.BpfMapType.STACK_TRACE]: [27],
+  [op.BpfMapType.CGROUP_ARRAY]: [33, 37],
+};
+
+const helperName = (id: number): string => (id >= 0 && id < HELPER_NAMES.length ? HELPER_NAMES[id] : 'unknown');
+
+interface Meta { constKey?: bigint; map?: Reg['map']; msizeMax: bigint; memSize: number; refObjId: number; releaseRegno: number; rawRegno: number; rawSize: number }
+
+export function checkHelperCall(c: Checker, insn: Insn): void {
+  const id = insn.imm;
+  const name = helperName(id);
+  if (id < 0 || id >= HELPER_NAMES.length) throw einval(`invalid func ${name}#${id}`);
+  if (!c.info.helpers.includes(id)) throw einval(`program of this type cannot use helper ${name}#${id}`);
+  const proto = HELPER_PROTOS.get(id);
+  if (!proto) throw new Reject(`bpfsim has no prototype for helper ${name}#${id}`, 'ENOTSUPP');
+  const license = c.opts.license ?? 'GPL';
+  if (proto.gplOnly && !gplCompatible(license)) throw einval('cannot call GPL-restricted function from non-GPL compatible program');
+  if (proto.mightSleep) throw einval('helper call might sleep in a non-sleepable prog');
+  if (proto.args.some((a) => a.type === 'ARG_PTR_TO_FUNC')) throw new Reject(`bpfsim does not verify callbacks of ${name}#${id} yet`, 'ENOTSUPP');
+  const meta: Meta = { msizeMax: 0n, memSize: 0, refObjId: 0, releaseRegno: 0, rawRegno: -1, rawSize: 0 };
+  for (let i = 0; i < 5; i++) checkFuncArg(c, i, proto.args[i], proto.args[i - 1], meta, proto.pktAccess);
+  // release (ringbuf submit/discard, sk_release)
+  if (meta.releaseRegno) {
+    if (meta.refObjId) releaseReference(c, meta.refObjId);
+    else if (!(c.regs[meta.releaseRegno].type === 'scalar' && S.isConst(c.regs[meta.releaseRegno].s) && S.constValue(c.regs[meta.releaseRegno].s) === 0n)) {
+      throw einval(`func ${name}#${id} reference has not been acquired before`);
+    }
+  }
+  if (id === 12 && c.cur.refs.length) throw einval('tail_call would lead to reference leak');
+  // check_get_func_ip: only kprobe (and tracing) programs know their function's address
+  if (id === 173 && c.info.type !== op.BpfProgType.KPROBE) {
+    throw new Reject(`func ${name}#${id} not supported for program type ${c.info.type}`, 'ENOTSUPP');
+  }
+  for (let r = 0; r <= 5; r++) { c.setReg(r, notInit()); c.markRegScratched(r); }
+  const ret = proto.ret;
+  // lookups in an array with a constant in-range key cannot fail (can_elide_value_nullness)
+  const elide = id === 1 && meta.map !== undefined && meta.constKey !== undefined && meta.constKey >= 0n && meta.constKey < BigInt(meta.map.maxEntries);
+  const maybeNull = ret.flags.includes('PTR_MAYBE_NULL') && !elide;
+  switch (ret.type) {
+    case 'RET_INTEGER': c.setReg(0, scalar()); break;
+    case 'RET_VOID': c.setReg(0, notInit()); break;
+    case 'RET_PTR_TO_MAP_VALUE': c.setReg(0, ptr('map_value', { map: meta.map, maybeNull })); break;
+    case 'RET_PTR_TO_SOCKET': c.setReg(0, ptr('sock', { maybeNull })); break;
+    case 'RET_PTR_TO_TCP_SOCK': c.setReg(0, ptr('tcp_sock', { maybeNull })); break;
+    case 'RET_PTR_TO_SOCK_COMMON': c.setReg(0, ptr('sock_common', { maybeNull })); break;
+    case 'RET_PTR_TO_MEM':
+      c.setReg(0, ptr(ret.flags.includes('MEM_RINGBUF') ? 'ringbuf_mem' : 'mem', { maybeNull, memSize: meta.memSize }));
+      break;
+    default: c.setReg(0, scalar()); break;
+  }
+  if (maybeNull) c.regs[0].id = ++c.idGen;
+  if (proto.acquires) {
+    const rid = ++c.idGen;
+    c.cur.refs.push({ id: rid, insnIdx: c.idx, kind: 'ptr' });
+    c.regs[0].id = rid;
+    c.regs[0].refObjId = rid;
+  }
+  if (id === 93) c.cur.activeLock = 1;
+  if (id === 94) c.cur.activeLock = 0;
+  // check_map_func_compatibility
+  if (meta.map) {
+    const mt = meta.map.type;
+    const allowedFuncs = MAP_FUNCS[mt];
+    const allowedMaps = FUNC_MAPS[id];
+    if ((allowedFuncs && !allowedFuncs.includes(id)) || (allowedMaps && !allowedMaps.includes(mt))) {
+      throw einval(`cannot pass map_type ${mt} into func ${name}#${id}`);
+    }
+  }
+}
+
+const gplCompatible = (l: string): boolean =>
+  ['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL'].includes(l);
+
+function isNullScalar(r: Reg): boolean { return r.type === 'scalar' && S.isConst(r.s) && S.constValue(r.s) === 0n; }
+
+function checkFuncArg(c: Checker, i: number, arg: BpfArgSpec | undefined, prev: BpfArgSpec | undefined, meta: Meta, pktAccess: boolean): void {
+  const regno = i + 1;
+  if (!arg || arg.type === 'ARG_DONTCARE') return;
+  const reg = c.readReg(regno);
+  if (arg.type === 'ARG_ANYTHING') return;
+  // may_access_direct_pkt_data with the helper's meta: only helpers marked pkt_access take packet pointers
+  if ((reg.type === 'pkt' || reg.type === 'pkt_meta') && (!c.info.pktAccess || !pktAccess)) throw eacces('helper access to the packet is not allowed');
+  const mayBeNull = arg.flags.includes('PTR_MAYBE_NULL');
+  const exp = EXPECTED[arg.type];
+  if (!(isNullScalar(reg) && mayBeNull) && exp) {
+    const okType = exp.types.includes(reg.type) && (!reg.maybeNull || false);
+    if (!okType) throw eacces(`R${regno} type=${typeName(reg)} expected=${exp.text}`);
+    if (arg.type === 'ARG_PTR_TO_MEM' && reg.rdonly && !arg.flags.includes('MEM_RDONLY')) {
+      throw eacces(`R${regno} type=${typeName(reg)} expected=${exp.text}`);
+    }
+    checkArgRegOff(reg, regno, arg);
+  }
+  if (arg.flags.includes('OBJ_RELEASE')) {
+    if (!reg.refObjId && !isNullScalar(reg)) throw eacces(`R${regno} must be referenced when passed to release function`);
+    meta.releaseRegno = regno;
+  }
+  if (reg.refObjId) meta.refObjId = reg.refObjId;
+  switch (arg.type) {
+    case 'ARG_CONST_MAP_PTR': meta.map = reg.map; break;
+    case 'ARG_PTR_TO_MAP_KEY':
+      if (!meta.map) throw eacces('invalid map_ptr to access map->key');
+      checkHelperMem(c, regno, BigInt(meta.map.keySize), 'read', false, false);
+      if (meta.map.type === op.BpfMapType.ARRAY || meta.map.type === op.BpfMapType.PERCPU_ARRAY) meta.constKey = constantMapKey(c, reg, meta.map.keySize);
+      break;
+    case 'ARG_PTR_TO_MAP_VALUE':
+      if (mayBeNull && isNullScalar(reg)) return;
+      if (!meta.map) throw eacces('invalid map_ptr to access map->value');
+      checkHelperMem(c, regno, BigInt(meta.map.valueSize), arg.flags.includes('MEM_WRITE') ? 'write' : 'read', false, false);
+      break;
+    case 'ARG_PTR_TO_MEM':
+      if (arg.flags.includes('MEM_FIXED_SIZE') && arg.size !== undefined) {
+        checkHelperMem(c, regno, BigInt(arg.size), arg.flags.includes('MEM_WRITE') ? 'write' : 'read', false, false);
+      }
+      break;
+    case 'ARG_CONST_SIZE': case 'ARG_CONST_SIZE_OR_ZERO': {
+      const zeroOk = arg.type === 'ARG_CONST_SIZE_OR_ZERO';
+      const s = reg.s;
+      meta.msizeMax = s.umax;
+      if (s.smin < 0n) throw eacces(`R${regno} min value is negative, either use unsigned or 'var &= const'`);
+      if (s.umin === 0n && !zeroOk) throw eacces(`R${regno} invalid zero-sized read: u64=[${s.umin},${s.umax}]`);
+      if (s.umax >= BPF_MAX_VAR_SIZ) throw eacces(`R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+      const memArg = prev;
+      const write = memArg?.flags.includes('MEM_WRITE') ?? false;
+      const nullOk = memArg?.flags.includes('PTR_MAYBE_NULL') ?? false;
+      if (nullOk && isNullScalar(c.regs[regno - 1]) && s.umax === 0n) break;
+      if (nullOk && isNullScalar(c.regs[regno - 1])) {
+        throw eacces(`R${regno - 1} type=scalar expected=fp`);
+      }
+      checkHelperMem(c, regno - 1, s.umax, write ? 'write' : 'read', zeroOk, nullOk);
+      break;
+    }
+    case 'ARG_CONST_ALLOC_SIZE_OR_ZERO':
+      if (!S.isConst(reg.s)) throw eacces(`R${regno} is not a known constant'`);
+      meta.memSize = Number(S.constValue(reg.s));
+      break;
+    default: break;
+  }
+}
+
+/** get_constant_map_key: the key's value when the stack holds a known constant of key size. */
+function constantMapKey(c: Checker, key: Reg, keySize: number): bigint | undefined {
+  if (key.type !== 'fp' || !S.isConst(key.s)) return undefined;
+  const stackOff = key.off + Number(BigInt.asIntN(64, S.constValue(key.s)));
+  const slot = -stackOff - 1;
+  const spi = Math.floor(slot / 8);
+  const off = slot % 8;
+  const sl = c.cur.frames[key.frameno].stack[spi];
+  if (!sl) return undefined;
+  let zero = 0;
+  for (let i = off; i >= 0 && sl.types[i] === 'zero'; i--) zero++;
+  if (zero >= keySize) return 0n;
+  if (sl.types[7] !== 'spill' || sl.spilled.type !== 'scalar') return undefined;
+  let spill = 0;
+  for (let i = off; i >= 0 && sl.types[i] === 'spill'; i--) spill++;
+  if (spill !== keySize || !S.isConst(sl.spilled.s)) return undefined;
+  return S.constValue(sl.spilled.s);
+}
+
+/** check_func_arg_reg_off: most pointer arguments must point at the start of their object. */
+function checkArgRegOff(reg: Reg, regno: number, arg: BpfArgSpec): void {
+  if (arg.flags.includes('OBJ_RELEASE') || arg.type === 'ARG_PTR_TO_RINGBUF_MEM' || arg.type === 'ARG_PTR_TO_CTX' ||
+    arg.type === 'ARG_PTR_TO_SOCK_COMMON' || arg.type === 'ARG_PTR_TO_BTF_ID_SOCK_COMMON') {
+    const t = typeName(reg);
+    if (reg.off < 0) throw eacces(`negative offset ${t} ptr R${regno} off=${reg.off} disallowed`);
+    if (reg.off) throw eacces(`dereference of modified ${t} ptr R${regno} off=${reg.off} disallowed`);
+    if (!S.isConst(reg.s) || S.constValue(reg.s) !== 0n) throw eacces(`variable ${t} access var_off=(0x${reg.s.varOff.value.toString(16)}; 0x${reg.s.varOff.mask.toString(16)}) disallowed`);
+  }
+}
+
+/** release_reference: every copy of the pointer becomes unusable. */
+function releaseReference(c: Checker, refId: number): void {
+  const before = c.cur.refs.length;
+  c.cur.refs = c.cur.refs.filter((r) => r.id !== refId);
+  if (c.cur.refs.length === before) throw einval('verifier internal error: reference not found');
+  for (const f of c.cur.frames) {
+    f.regs = f.regs.map((r) => (r.refObjId === refId ? scalar() : r));
+    for (const sl of f.stack) if (sl.types[7] === 'spill' && sl.spilled.refObjId === refId) sl.spilled = scalar();
+  }
+}
+
+/** check_func_call: a bpf-to-bpf call. Returns the callee's first instruction. */
+export function checkFuncCall(c: Checker, insn: Insn): number {
+  const st = c.cur;
+  if (st.frames.length >= MAX_CALL_FRAMES) {
+    throw new Reject(`the call stack of ${st.frames.length + 1} frames is too deep`, 'E2BIG');
+  }
+  const target = c.idx + insn.imm + 1;
+  const caller = c.frame;
+  const callee = newFrame(st.frames.length, c.idx, c.subprogOf(target));
+  for (let r = 1; r <= 5; r++) callee.regs[r] = { ...caller.regs[r] };
+  st.frames.push(callee);
+  for (let r = 0; r <= 5; r++) caller.regs[r] = r === 0 ? caller.regs[0] : caller.regs[r];
+  if (c.log.level) {
+    c.log.write('caller:\n');
+    const saved = st.frames.pop()!;
+    c.printState(true);
+    st.frames.push(saved);
+    c.log.write('callee:\n');
+    c.printState(true);
+  }
+  c.path.push(`${c.idx}: call to subprogram at ${target}`);
+  return target;
+}
+
+/** BPF_EXIT: leaks, return value, and return to the caller. */
+export function processExit(c: Checker): number | 'exit' {
+  const st = c.cur;
+  if (st.frames.length === 1) {
+    for (const r of st.refs) {
+      if (r.kind !== 'ptr') continue;
+      c.log.write(`Unreleased reference id=${r.id} alloc_insn=${r.insnIdx}\n`);
+    }
+    if (st.refs.some((r) => r.kind === 'ptr')) {
+      throw new Reject('@@logged@@BPF_EXIT instruction in main prog would lead to reference leak', 'EINVAL');
+    }
+    if (st.activeLock) throw einval('BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region');
+    const r0 = c.readReg(0);
+    const range = c.info.retRange;
+    if (range) {
+      if (r0.type !== 'scalar') throw einval(`At program exit the register R0 is not a known value (${typeName(r0)})`);
+      const [lo, hi] = range;
+      if (!(r0.s.smin >= BigInt(lo) && r0.s.smax <= BigInt(hi))) {
+        const tn = S.isUnknown(r0.s) ? '' : !S.isConst(r0.s) && r0.s.varOff.mask !== (1n << 64n) - 1n ? ` var_off=(0x${r0.s.varOff.value.toString(16)}; 0x${r0.s.varOff.mask.toString(16)})` : '';
+        const txt = S.isConst(r0.s) ? ` smin=${r0.s.smin} smax=${r0.s.smax}` : tn || ` smin=${r0.s.smin} smax=${r0.s.smax}`;
+        throw einval(`At program exit the register R0 has${txt} should have been in [${lo}, ${hi}]`);
+      }
+    }
+    void isPtr;
+    return 'exit';
+  }
+  // return from a bpf-to-bpf call
+  const callee = st.frames[st.frames.length - 1];
+  const r0 = c.readReg(0);
+  if (r0.type !== 'scalar') throw einval(`At subprogram exit the register R0 is not a scalar value (${typeName(r0)})`);
+  st.frames.pop();
+  const caller = st.frames[st.frames.length - 1];
+  caller.regs[0] = { ...callee.regs[0] };
+  for (let r = 1; r <= 5; r++) caller.regs[r] = notInit();
+  const ret = callee.callsite + 1;
+  if (c.log.level) {
+    c.log.write('returning from callee:\n');
+    st.frames.push(callee);
+    c.printState(true);
+    st.frames.pop();
+    c.log.write(`to caller at ${ret}:\n`);
+    c.printState(true);
+  }
+  c.path.push(`${c.idx}: return to ${ret}`);
+  return ret;
+}

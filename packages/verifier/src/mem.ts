@@ -1,0 +1,337 @@
+/**
+ * check_mem_access and the per-region checks it dispatches to: stack (spills, fills, slot types),
+ * context (the program type's field table), packet (range after a data_end check), map values,
+ * helper memory.
+ */
+import * as op from '@bpfsim/uapi';
+import type { CtxField } from '@bpfsim/uapi';
+import * as S from './bridge/scalar';
+import { eacces, einval, Reject } from './errors';
+import type { Checker } from './check';
+import { checkPtrOffReg, typeName } from './check';
+import { ptr, scalar, notInit, type Frame, type Reg, type SlotType } from './state';
+
+const MAX_BPF_STACK = 512;
+const BPF_MAX_VAR_OFF = 1n << 29n;
+const tnumText = (s: S.Scalar): string => `(0x${s.varOff.value.toString(16)}; 0x${s.varOff.mask.toString(16)})`;
+
+export type Access = 'read' | 'write';
+
+/** check_mem_access for an instruction: `valueRegno` receives a load / supplies a store (-1: BPF_ST imm). */
+export function checkMemAccess(
+  c: Checker, regno: number, insnOff: number, size: number, t: Access, valueRegno: number, ldsx: boolean, stImm?: number,
+): void {
+  const reg = c.regs[regno];
+  // alignment: strict only for the stack on x86 (efficient unaligned access)
+  if (reg.type === 'fp') {
+    const tot = S.alu(op.BPF_ADD, true, reg.s, S.known(BigInt(reg.off + insnOff)));
+    if (!S.isConst(tot) ? (tot.varOff.value | 0n) % BigInt(size) !== 0n || (tot.varOff.mask & BigInt(size - 1)) !== 0n
+      : BigInt.asIntN(64, S.constValue(tot)) % BigInt(size) !== 0n) {
+      const tn = S.isConst(reg.s) ? `${S.constValue(reg.s)}` : tnumText(reg.s);
+      throw eacces(`misaligned stack access off ${tn}+${reg.off}+${insnOff} size ${size}`);
+    }
+  }
+  const off = insnOff + reg.off;
+  if (reg.maybeNull) throw eacces(`R${regno} invalid mem access '${typeName(reg)}'`);
+  const valueIsPtr = valueRegno >= 0 && t === 'write' && c.regs[valueRegno].type !== 'scalar';
+  switch (reg.type) {
+    case 'map_value': {
+      if (t === 'write' && reg.map && ((reg.map.flags ?? 0) & 0x80 /* BPF_F_RDONLY_PROG */)) {
+        throw eacces(`write into map forbidden, value_size=${reg.map.valueSize} off=${off} size=${size}`);
+      }
+      checkMemRegion(regno, reg, off, size, reg.map?.valueSize ?? 0, false);
+      if (t === 'read' && valueRegno >= 0) loadScalar(c, valueRegno, size, ldsx);
+      return;
+    }
+    case 'map_key':
+      if (t === 'write') throw eacces(`R${regno} cannot write into ${typeName(reg)}`);
+      checkMemRegion(regno, reg, off, size, reg.map?.keySize ?? 0, false);
+      if (valueRegno >= 0) loadScalar(c, valueRegno, size, ldsx);
+      return;
+    case 'mem': case 'ringbuf_mem':
+      if (t === 'write' && reg.rdonly) throw eacces(`R${regno} cannot write into ${typeName(reg)}`);
+      checkMemRegion(regno, reg, off, size, reg.memSize, false);
+      if (t === 'read' && valueRegno >= 0) loadScalar(c, valueRegno, size, ldsx);
+      return;
+    case 'ctx': {
+      checkPtrOffReg(reg, regno);
+      const field = checkCtxAccess(c, off, size, t);
+      if (t === 'read' && valueRegno >= 0) {
+        if (field?.yields) {
+          const y = field.yields;
+          if (y === 'sock_common_or_null') c.setReg(valueRegno, ptr('sock_common', { maybeNull: true, id: ++c.idGen }));
+          else c.setReg(valueRegno, ptr(y));
+        } else loadScalar(c, valueRegno, size, ldsx);
+      }
+      return;
+    }
+    case 'fp': {
+      checkStackBounds(c, regno, reg, off, size, t === 'write' ? 'write' : 'read');
+      const frame = c.cur.frames[reg.frameno];
+      if (!S.isConst(reg.s)) {
+        // variable-offset stack access: writes make the bytes misc, reads give unknown scalars
+        if (t === 'write') {
+          const lo = Number(reg.s.smin) + off, hi = Number(reg.s.smax) + off + size;
+          for (let b = lo; b < hi; b++) setStackByte(frame, b, stImm === 0 || (valueRegno >= 0 && isZero(c.regs[valueRegno])) ? 'zero' : 'misc');
+        } else if (valueRegno >= 0) loadScalar(c, valueRegno, size, ldsx);
+        return;
+      }
+      const o = Number(BigInt.asIntN(64, S.constValue(reg.s))) + off;
+      if (t === 'write') stackWrite(c, frame, o, size, valueRegno, stImm);
+      else stackRead(c, frame, o, size, valueRegno, ldsx);
+      return;
+    }
+    case 'pkt': case 'pkt_meta': {
+      if (t === 'write' && !mayWritePkt(c)) throw eacces('cannot write into packet');
+      checkPacketAccess(regno, reg, off, size, false);
+      if (t === 'read' && valueRegno >= 0) loadScalar(c, valueRegno, size, ldsx);
+      return;
+    }
+    case 'scalar': case 'not_init':
+    default:
+      void valueIsPtr;
+      throw eacces(`R${regno} invalid mem access '${typeName(reg)}'`);
+  }
+}
+
+function mayWritePkt(c: Checker): boolean {
+  return c.info.type !== op.BpfProgType.CGROUP_SKB;
+}
+
+const isZero = (r: Reg): boolean => r.type === 'scalar' && S.isConst(r.s) && S.constValue(r.s) === 0n;
+
+/** Load of `size` bytes into a register: unknown, zero-extended (or sign-extended for BPF_MEMSX). */
+function loadScalar(c: Checker, regno: number, size: number, ldsx: boolean): void {
+  c.setReg(regno, scalar(ldsx ? S.unknownSigned(size) : S.unknownOfSize(size)));
+}
+
+/** __check_mem_access. */
+function memAccessMsg(regno: number, reg: Reg, off: bigint, size: number, memSize: number): string {
+  switch (reg.type) {
+    case 'pkt': case 'pkt_meta': case 'pkt_end':
+      return `invalid access to packet, off=${off} size=${size}, R${regno}(id=${reg.id},off=${off},r=${memSize})`;
+    case 'map_value': return `invalid access to map value, value_size=${memSize} off=${off} size=${size}`;
+    case 'map_key': return `invalid access to map key, key_size=${memSize} off=${off} size=${size}`;
+    default: return `invalid access to memory, mem_size=${memSize} off=${off} size=${size}`;
+  }
+}
+const memOk = (off: bigint, size: number, memSize: number, zeroOk: boolean): boolean =>
+  (size > 0 || (size === 0 && zeroOk)) && off >= 0n && BigInt(size) <= BigInt(memSize) - off;
+
+/** check_mem_region_access. */
+export function checkMemRegion(regno: number, reg: Reg, off: number, size: number, memSize: number, zeroOk: boolean): void {
+  const smin = reg.s.smin;
+  const o = BigInt(off);
+  if (smin < 0n && (smin === -(1n << 63n) || o + smin !== BigInt.asIntN(32, o + smin) || smin + o < 0n)) {
+    throw eacces(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  }
+  if (!memOk(smin + o, size, memSize, zeroOk)) {
+    throw eacces(`${memAccessMsg(regno, reg, smin + o, size, memSize)}\nR${regno} min value is outside of the allowed memory range`);
+  }
+  if (reg.s.umax >= BPF_MAX_VAR_OFF) throw eacces(`R${regno} unbounded memory access, make sure to bounds check any such access`);
+  if (!memOk(reg.s.umax + o, size, memSize, zeroOk)) {
+    throw eacces(`${memAccessMsg(regno, reg, reg.s.umax + o, size, memSize)}\nR${regno} max value is outside of the allowed memory range`);
+  }
+}
+
+/** check_packet_access. */
+export function checkPacketAccess(regno: number, reg: Reg, off: number, size: number, zeroOk: boolean): void {
+  if (reg.s.smin < 0n) throw eacces(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  if (reg.range < 0) throw new Reject(`R${regno} offset is outside of the packet`, 'EINVAL');
+  if (!memOk(BigInt(off), size, reg.range, zeroOk)) {
+    throw eacces(`${memAccessMsg(regno, reg, BigInt(off), size, reg.range)}\nR${regno} offset is outside of the packet`);
+  }
+}
+
+/** The program type's is_valid_access, from its field table. */
+function checkCtxAccess(c: Checker, off: number, size: number, t: Access): CtxField | undefined {
+  const bad = (): never => { throw eacces(`invalid bpf_context access off=${off} size=${size}`); };
+  if (off < 0 && c.info.negativeCtxOffOk && t === 'read' && off % size === 0) return undefined;
+  if (off < 0 || off >= c.info.ctxSize || off % size !== 0) bad();
+  const f = c.info.fields.find((x) => off >= x.off && off < x.off + x.size);
+  if (!f) return bad();
+  const rule = t === 'read' ? f.read : f.write;
+  if (!rule) return bad();
+  if (off + size > f.off + f.size) bad();
+  switch (rule) {
+    case 'exact': if (size !== f.size || off !== f.off) bad(); break;
+    case 'narrow': if (t === 'write' ? size !== 4 : size > 4) bad(); break;
+    case 'any': break;
+  }
+  if (f.yields && (size !== f.size || off !== f.off)) bad();
+  return f;
+}
+
+// ---- stack -------------------------------------------------------------------------------------
+
+/** check_stack_access_within_bounds, then grow the frame's stack. */
+export function checkStackBounds(c: Checker, regno: number, reg: Reg, off: number, size: number, kind: 'read' | 'write' | 'helper'): void {
+  const extra = kind === 'write' ? ' write to' : kind === 'helper' ? ' indirect access to' : ' read from';
+  let minOff: bigint, maxOff: bigint;
+  if (S.isConst(reg.s)) {
+    minOff = BigInt.asIntN(64, S.constValue(reg.s)) + BigInt(off);
+    maxOff = minOff + BigInt(size);
+  } else {
+    if (reg.s.smax >= BPF_MAX_VAR_OFF || reg.s.smin <= -BPF_MAX_VAR_OFF) {
+      throw eacces(`invalid unbounded variable-offset${extra} stack R${regno}`);
+    }
+    minOff = reg.s.smin + BigInt(off);
+    maxOff = reg.s.smax + BigInt(off) + BigInt(size);
+  }
+  let errno: string | null = null;
+  if (minOff < -MAX_BPF_STACK || minOff > -1n) errno = 'EACCES';
+  else if (maxOff > 0n) errno = 'EINVAL';
+  else if (size < 0) errno = 'EINVAL';
+  if (errno) {
+    const msg = S.isConst(reg.s)
+      ? `invalid${extra} stack R${regno} off=${off} size=${size}`
+      : `invalid variable-offset${extra} stack R${regno} var_off=${tnumText(reg.s)} off=${off} size=${size}`;
+    throw new Reject(msg, errno);
+  }
+  growStack(c, c.cur.frames[reg.frameno], Number(-minOff));
+}
+
+function growStack(c: Checker, f: Frame, bytes: number): void {
+  const n = Math.ceil(bytes / 8);
+  while (f.stack.length < n) f.stack.push({ types: new Array<SlotType>(8).fill('invalid'), spilled: notInit() });
+  const sp = f.subprog;
+  const d = n * 8;
+  if (c.stackDepth[sp] < d) c.stackDepth[sp] = d;
+}
+
+function setStackByte(f: Frame, off: number, t: SlotType): void {
+  const slot = -off - 1;
+  const spi = Math.floor(slot / 8);
+  const sl = f.stack[spi];
+  if (!sl) return;
+  if (sl.types[7] === 'spill') { sl.types = sl.types.map((x) => (x === 'spill' ? 'misc' : x)); sl.spilled = notInit(); }
+  sl.types[slot % 8] = t;
+}
+
+/** check_stack_write_fixed_off. */
+function stackWrite(c: Checker, f: Frame, off: number, size: number, valueRegno: number, stImm?: number): void {
+  const slot = -off - 1;
+  const spi = Math.floor(slot / 8);
+  const sl = f.stack[spi];
+  c.markSlotScratched(spi);
+  const reg = valueRegno >= 0 ? c.regs[valueRegno] : null;
+  const save = (r: Reg): void => {
+    sl.spilled = { ...r };
+    let i = 8;
+    for (; i > 8 - size; i--) sl.types[i - 1] = 'spill';
+    for (; i; i--) if (sl.types[i - 1] !== 'zero' && sl.types[i - 1] !== 'invalid') sl.types[i - 1] = 'misc';
+  };
+  if (reg && off % 8 === 0 && reg.type === 'scalar') {
+    const width = S.isConst(reg.s) ? bitWidth(S.constValue(reg.s)) : reg.s.umax <= 0xffffffffn ? 32 : 64;
+    save(reg);
+    if (width > size * 8) sl.spilled.id = 0;
+    return;
+  }
+  if (!reg && off % 8 === 0 && stImm !== undefined) {
+    save(scalar(S.known(BigInt(stImm))));
+    return;
+  }
+  if (reg && reg.type !== 'scalar') {
+    if (size !== 8) throw eacces('invalid size of register spill');
+    if (f !== c.frame && reg.type === 'fp') throw einval('cannot spill pointers to stack into stack frame of the caller');
+    save(reg);
+    return;
+  }
+  // a regular write of data
+  if (sl.types[7] === 'spill') for (let i = 0; i < 8; i++) if (sl.types[i] === 'spill') sl.types[i] = 'misc';
+  sl.spilled = notInit();
+  const zero = (reg && isZero(reg)) || (!reg && stImm === 0);
+  for (let i = 0; i < size; i++) sl.types[(slot - i) % 8] = zero ? 'zero' : 'misc';
+}
+
+const bitWidth = (v: bigint): number => (v === 0n ? 0 : v.toString(2).length);
+
+/** check_stack_read_fixed_off (privileged: reading uninitialised stack is allowed). */
+function stackRead(c: Checker, f: Frame, off: number, size: number, dst: number, ldsx: boolean): void {
+  const slot = -off - 1;
+  const spi = Math.floor(slot / 8);
+  const sl = f.stack[spi];
+  c.markSlotScratched(spi);
+  if (sl.types[7] === 'spill') {
+    let spillSize = 1;
+    for (let i = 7; i > 0 && sl.types[i - 1] === 'spill'; i--) spillSize++;
+    const sp = sl.spilled;
+    if (size !== 8 || spillSize !== 8) {
+      if (sp.type !== 'scalar') throw eacces('invalid size of register fill');
+      if (dst < 0) return;
+      if (size <= spillSize && off % 8 === 0) {
+        const r = { ...sp };
+        c.setReg(dst, r);
+        const width = S.isConst(sp.s) ? bitWidth(S.constValue(sp.s)) : 64;
+        if (width > size * 8) r.id = 0;
+      } else {
+        let spillCnt = 0, zeroCnt = 0;
+        for (let i = 0; i < size; i++) {
+          const ty = sl.types[(slot - i) % 8];
+          if (ty === 'spill') spillCnt++;
+          else if (ty === 'zero') zeroCnt++;
+        }
+        if ((spillCnt === size && S.isConst(sp.s) && S.constValue(sp.s) === 0n) || zeroCnt === size) c.setReg(dst, scalar(S.known(0n)));
+        else c.setReg(dst, scalar());
+      }
+    } else if (dst >= 0) {
+      c.setReg(dst, { ...sp });
+      return;
+    } else return;
+  } else {
+    if (dst < 0) return;
+    let zero = true;
+    for (let i = 0; i < size; i++) if (sl.types[(slot - i) % 8] !== 'zero') zero = false;
+    c.setReg(dst, zero ? scalar(S.known(0n)) : scalar());
+  }
+  // coerce_reg_to_size for narrower loads
+  const r = c.regs[dst];
+  if (r.type === 'scalar' && size < 8) {
+    const s = S.isConst(r.s) ? S.known(ldsx ? BigInt.asUintN(64, BigInt.asIntN(size * 8, S.constValue(r.s))) : BigInt.asUintN(size * 8, S.constValue(r.s)))
+      : r.s.umax < 1n << BigInt(size * 8) ? r.s : ldsx ? S.unknownSigned(size) : S.unknownOfSize(size);
+    c.setReg(dst, { ...r, s });
+  }
+}
+
+/**
+ * check_helper_mem_access: `size` bytes at register `regno` for a helper (read, or write for
+ * MEM_UNINIT/MEM_WRITE arguments, which also mark stack bytes as written).
+ */
+export function checkHelperMem(c: Checker, regno: number, size: bigint, t: Access, zeroOk: boolean, nullOk: boolean): void {
+  const reg = c.regs[regno];
+  const sz = Number(size);
+  switch (reg.type) {
+    case 'pkt': case 'pkt_meta':
+      checkPacketAccess(regno, reg, reg.off, sz, zeroOk);
+      return;
+    case 'map_key':
+      if (t === 'write') throw eacces(`R${regno} cannot write into ${typeName(reg)}`);
+      checkMemRegion(regno, reg, reg.off, sz, reg.map?.keySize ?? 0, false);
+      return;
+    case 'map_value':
+      if (t === 'write' && reg.map && ((reg.map.flags ?? 0) & 0x80)) throw eacces(`write into map forbidden, value_size=${reg.map.valueSize} off=${reg.off} size=${sz}`);
+      checkMemRegion(regno, reg, reg.off, sz, reg.map?.valueSize ?? 0, zeroOk);
+      return;
+    case 'mem': case 'ringbuf_mem':
+      if (t === 'write' && reg.rdonly) throw eacces(`R${regno} cannot write into ${typeName(reg)}`);
+      checkMemRegion(regno, reg, reg.off, sz, reg.memSize, zeroOk);
+      return;
+    case 'fp': {
+      if (sz === 0 && zeroOk) {
+        // zero-sized access: only the pointer's bounds are checked
+      }
+      checkStackBounds(c, regno, reg, reg.off, sz, 'helper');
+      const f = c.cur.frames[reg.frameno];
+      if (t === 'write' && S.isConst(reg.s)) {
+        const base = Number(BigInt.asIntN(64, S.constValue(reg.s))) + reg.off;
+        for (let i = 0; i < sz; i++) setStackByte(f, base + i, 'misc');
+        for (let i = 0; i < sz; i++) c.markSlotScratched(Math.floor((-(base + i) - 1) / 8));
+      }
+      return;
+    }
+    default:
+      if (zeroOk && sz === 0 && nullOk && reg.type === 'scalar' && S.isConst(reg.s) && S.constValue(reg.s) === 0n) return;
+      if (zeroOk && sz === 0 && reg.type === 'scalar' && S.isConst(reg.s) && S.constValue(reg.s) === 0n) return;
+      throw eacces(`R${regno} type=${typeName(reg)} expected=fp`);
+  }
+}

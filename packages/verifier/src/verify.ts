@@ -1,0 +1,118 @@
+/** verify(): the kernel's bpf_check, pass by pass, producing the verdict, errno and log. */
+import type { Insn } from '@bpfsim/isa';
+import { progTypeInfo, BpfProgTypeName } from '@bpfsim/uapi';
+import type { VerifyOptions, VerifyResult } from './api';
+import { Checker } from './check';
+import { Reject } from './errors';
+import { explain } from './explain';
+import { liveRegsBefore, liveStr } from './live';
+import { VLog } from './log';
+import { checkCfg, findSubprogs, resolveLdImm64, successors } from './structure';
+import { insnText } from './text';
+
+
+function stats(c: Checker | null): string {
+  return `processed ${c?.processed ?? 0} insns (limit 1000000) max_states_per_insn ${c?.maxStatesPerInsn ?? 0} total_states ${c?.totalStates ?? 0} peak_states ${c?.peakStates ?? 0} mark_read 0\n`;
+}
+
+function result(log: VLog, accepted: boolean, errno: string | null, error: string | null, c: Checker | null, insnIdx?: number): VerifyResult {
+  const r: VerifyResult = {
+    accepted, errno, error, processed: c?.processed ?? 0, log: log.buf,
+    stats: { maxStatesPerInsn: c?.maxStatesPerInsn ?? 0, totalStates: c?.totalStates ?? 0, peakStates: c?.peakStates ?? 0, markRead: 0 },
+  };
+  if (insnIdx !== undefined) r.insnIdx = insnIdx;
+  if (c && !accepted) r.path = c.path.slice();
+  if (error) { const e = explain(error); if (e) r.explanation = e; }
+  return r;
+}
+
+/** Decide whether the kernel would load `prog`, and explain it in the kernel's words. */
+export function verify(prog: readonly Insn[], opts: VerifyOptions): VerifyResult {
+  const level = opts.logLevel ?? 1;
+  const log = new VLog(level);
+  const fail = (msg: string, errno: string, c: Checker | null = null, idx?: number): VerifyResult => {
+    log.write(msg + '\n');
+    log.write(stats(c));
+    return result(log, false, errno, msg.split('\n').pop()!, c, idx);
+  };
+  // bpf_prog_load, before the verifier
+  if (prog.length === 0 || prog.length > 1_000_000) return result(new VLog(0), false, 'E2BIG', null, null);
+  const info = progTypeInfo(opts.progType);
+  if (!info) {
+    return result(new VLog(0), false, 'EINVAL', `bpfsim does not describe program type ${BpfProgTypeName[opts.progType] ?? opts.progType}`, null);
+  }
+  const sp = findSubprogs(prog);
+  if ('msg' in sp) return fail(sp.msg, sp.errno);
+  if (level === 2) for (let i = 0; i < sp.subprogs.length; i++) log.write(`func#${i} @${sp.subprogs[i]}\n`);
+  const ld = resolveLdImm64(prog, opts.maps ?? []);
+  if ('msg' in ld) return fail(ld.msg, ld.errno);
+  const cfgErr = checkCfg(prog, sp.subprogs);
+  if (cfgErr) return fail(cfgErr.msg, cfgErr.errno);
+  const live = liveRegsBefore(prog);
+  if (level === 2) {
+    log.write('Live regs before insn:\n');
+    for (let i = 0; i < prog.length; i++) {
+      log.write(`${String(i).padStart(7)}: ${liveStr(live[i])} ${insnText(prog, i, ld.ldMaps)}\n`);
+      if (prog[i].code === 0x18) i++;
+    }
+  }
+  const prune = new Uint8Array(prog.length);
+  for (let i = 0; i < prog.length; i++) {
+    const insn = prog[i];
+    const cls = insn.code & 7;
+    if (cls !== 5 && cls !== 6) continue;
+    const o = insn.code & 0xf0;
+    if (o === 0x90) continue;
+    if (o === 0x80) { if (i + 1 < prog.length) prune[i + 1] = 1; if (insn.src === 1) prune[i] = 1; continue; }
+    const succ = successors(prog, i);
+    if (o === 0x00) { for (const s of succ) if (s >= 0 && s < prog.length) prune[s] = 1; continue; }
+    prune[i] = 1;
+    for (const s of succ) if (s >= 0 && s < prog.length && s !== i + 1) prune[s] = 1;
+  }
+  const c = new Checker(prog, opts, info, sp.subprogs, ld.ldMaps, prune, live, log);
+  try {
+    c.run();
+  } catch (e) {
+    if (!(e instanceof Reject)) throw e;
+    if (e.msg.startsWith('@@logged@@')) return fail(e.msg.slice('@@logged@@'.length), e.errno, c, c.idx);
+    return fail(e.msg, e.errno, c, c.idx);
+  }
+  const stackErr = checkMaxStackDepth(prog, sp.subprogs, c.stackDepth, info.type);
+  if (stackErr) return fail(stackErr.msg, stackErr.errno, c);
+  log.write(stats(c));
+  return result(log, true, null, null, c);
+}
+
+/** Program types whose JIT gives large subprogram frames a private stack (bpf_enable_priv_stack). */
+const PRIV_STACK_TYPES = new Set([2, 5, 7, 17]);
+
+/**
+ * check_max_stack_depth: walk the static call graph from the main program; the stack used along a
+ * chain (each frame rounded up to 16 bytes with the JIT on) must stay within 512 bytes.
+ */
+function checkMaxStackDepth(prog: readonly Insn[], subprogs: readonly number[], depths: readonly number[], progType: number): { msg: string; errno: string } | null {
+  const round = (d: number): number => Math.ceil(d / 16) * 16;
+  const priv = (i: number): boolean => PRIV_STACK_TYPES.has(progType) && round(depths[i]) >= 64;
+  const end = (i: number): number => (i + 1 < subprogs.length ? subprogs[i + 1] : prog.length);
+  const find = (start: number): number => subprogs.indexOf(start);
+  const walk = (idx: number, frame: number, depth: number, chain: number): { msg: string; errno: string } | null => {
+    const d = round(depths[idx]);
+    if (priv(idx)) {
+      if (d > 512) return { msg: `stack size of subprog ${idx} is ${d}. Too large`, errno: 'EACCES' };
+    } else {
+      depth += d;
+      if (depth > 512) return { msg: `combined stack size of ${chain} calls is ${depth}. Too large`, errno: 'EACCES' };
+    }
+    for (let i = subprogs[idx]; i < end(idx); i++) {
+      const insn = prog[i];
+      if (!(insn.code === 0x85 && insn.src === 1)) continue;
+      const callee = find(i + insn.imm + 1);
+      if (callee < 0) continue;
+      if (frame + 1 >= 8) return { msg: `the call stack of ${frame + 1} frames is too deep !`, errno: 'E2BIG' };
+      const e = walk(callee, frame + 1, depth, chain + 1);
+      if (e) return e;
+    }
+    return null;
+  };
+  return walk(0, 0, 0, 1);
+}
