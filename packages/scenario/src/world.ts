@@ -104,7 +104,7 @@ export function buildWorld(loaded: LoadedScenario, seed: number): World {
  * program does not hide the verdicts of the others.
  */
 function loadKeepingVerdicts(kernel: Kernel, bytes: Uint8Array, file: string, progType?: number): ObjectLoad {
-  const parsed = parseObject(bytes, file);
+  const parsed = parseObject(bytes, file, kernel);
   const verdicts = new Map<string, Verdict>();
   for (;;) {
     const names = parsed.programs.map((p) => p.name).filter((n) => !verdicts.has(n));

@@ -317,9 +317,9 @@ export function checkHelperMem(c: Checker, regno: number, size: bigint, t: Acces
       checkMemRegion(regno, reg, reg.off, sz, reg.memSize, zeroOk);
       return;
     case 'fp': {
-      if (sz === 0 && zeroOk) {
-        // zero-sized access: only the pointer's bounds are checked
-      }
+      // A zero-sized stack read the helper does not allow (a key of a zero-key-size
+      // map such as a queue passed to map_lookup_elem): the kernel's wording, EACCES.
+      if (sz === 0 && !zeroOk && t === 'read') throw eacces('invalid zero-sized read');
       checkStackBounds(c, regno, reg, reg.off, sz, 'helper');
       const f = c.cur.frames[reg.frameno];
       if (t === 'write' && S.isConst(reg.s)) {

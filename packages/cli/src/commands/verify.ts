@@ -1,12 +1,71 @@
 import type { Command } from '../command';
-import { PROG_TYPES, progTypeByName, isBpfsimError } from '@bpfsim/uapi';
-import { verify } from '@bpfsim/verifier';
-import { CliExit } from '../io';
-import { programFromBytes, readFileBytes } from '../program-file';
+import { BpfProgTypeName, PROG_TYPES, progTypeByName, isBpfsimError } from '@bpfsim/uapi';
+import { verify, explain } from '@bpfsim/verifier';
+import { Kernel, ProgLoadError, parseObject } from '@bpfsim/kernel';
+import type { BpfObject } from '@bpfsim/loader';
+import { CliExit, type Io } from '../io';
+import { programFromBytes, readFileBytes, sniffProgramFile } from '../program-file';
+import { selectPrograms } from '../elf-programs';
+
+/** One program's verdict, as `--json` prints it. */
+interface Verdict {
+  file: string;
+  program?: string;
+  section?: string;
+  type?: string;
+  accepted: boolean;
+  errno: string | null;
+  error: string | null;
+  processed: number;
+  log: string;
+  path?: string[];
+  insnIdx?: number;
+  explanation?: string;
+}
+
+const processedIn = (log: string): number => Number(/processed (\d+) insns/.exec(log)?.[1] ?? 0);
+
+/**
+ * The programs of an ELF object, each loaded on its own into a fresh simulated kernel as
+ * libbpf would load it (maps created, references fixed up), so the verifier sees what the
+ * kernel's would.
+ */
+function verifyObject(obj: BpfObject, file: string, names: string[], logLevel: 0 | 1 | 2): Verdict[] {
+  return names.map((name) => {
+    const spec = obj.programs.find((p) => p.name === name)!;
+    // A fresh kernel per program: one rejection must not keep the others from loading.
+    const base = { file, program: name, section: spec.section, type: (BpfProgTypeName[spec.progType] ?? `type ${spec.progType}`).replace(/^BPF_PROG_TYPE_/, '').toLowerCase() };
+    try {
+      const loaded = new Kernel().loadObject(obj, { file, logLevel, programs: [name] });
+      const prog = loaded.program(name).prog;
+      return { ...base, accepted: true, errno: null, error: null, processed: prog.processed, log: prog.log };
+    } catch (e) {
+      if (!(e instanceof ProgLoadError)) throw e;
+      const errno = e.code;
+      return { ...base, accepted: false, errno, error: e.error || null, processed: processedIn(e.log), log: e.log, explanation: e.error ? explain(e.error) : undefined };
+    }
+  });
+}
+
+function print(v: Verdict, json: boolean, io: Io): void {
+  if (json) {
+    const { file, program, section, type, accepted, errno, error, processed, log } = v;
+    io.out(JSON.stringify(program !== undefined ? { file, program, section, type, accepted, errno, error, processed, log } : { file, accepted, errno, error, processed, log }));
+    return;
+  }
+  const who = v.program !== undefined ? `${v.file}: ${v.program} (${v.section})` : v.file;
+  if (v.log) io.out(v.log.replace(/\n$/, ''));
+  if (v.accepted) io.out(`${who}: accepted (${v.processed} insns processed)`);
+  else {
+    io.out(`${who}: rejected: ${v.errno}: ${v.error ?? ''}`);
+    if (v.path?.length) io.out(`  path to the failing instruction${v.insnIdx !== undefined ? ` ${v.insnIdx}` : ''}:\n${v.path.map((p) => `    ${p}`).join('\n')}`);
+    if (v.explanation) io.out(`  why: ${v.explanation}`);
+  }
+}
 
 /**
  * `bpfsim verify <prog...>`: would the kernel load these programs, and why not. Prints the
- * verifier log then the verdict (or one JSON object per input with --json). Exit 0 when all are
+ * verifier log then the verdict (or one JSON object per program with --json). Exit 0 when all are
  * accepted, 1 when any is rejected, 2 when an input cannot be read.
  */
 export const verifyCommand: Command = {
@@ -14,38 +73,37 @@ export const verifyCommand: Command = {
   describe: "Check programs with the kernel verifier's rules and explain a rejection",
   builder: (y) =>
     y
-      .positional('prog', { type: 'string', array: true, describe: 'assembly or raw instruction words' })
-      .option('type', { type: 'string', default: 'socket_filter', describe: `program type: ${PROG_TYPES.map((p) => p.name).join(', ')}` })
+      .positional('prog', { type: 'string', array: true, describe: 'ELF objects (every program), assembly or raw instruction words' })
+      .option('type', { type: 'string', describe: `program type of assembly/raw input (default socket_filter; ELF: from the section): ${PROG_TYPES.map((p) => p.name).join(', ')}` })
+      .option('section', { type: 'string', describe: 'ELF: only the programs of this section' })
       .option('log-level', { type: 'number', choices: [0, 1, 2], default: 1, describe: 'verifier log level' })
-      .option('json', { type: 'boolean', default: false, describe: 'one JSON object per input, one per line' }),
+      .option('json', { type: 'boolean', default: false, describe: 'one JSON object per program, one per line' }),
   async run(args, io) {
-    const info = progTypeByName(String(args.type));
+    const info = progTypeByName(String(args.type ?? 'socket_filter'));
     if (!info) throw new CliExit(2, `--type: unknown program type '${String(args.type)}' (expected one of: ${PROG_TYPES.map((p) => p.name).join(', ')})`);
-    const logLevel = Number(args['log-level'] ?? args.logLevel ?? 1) as 0 | 1 | 2;
-    const files = (args.prog as string[]).map(String);
+    const logLevel = Number(args['log-level'] ?? 1) as 0 | 1 | 2;
     let code = 0;
-    for (const file of files) {
-      let prog;
+    for (const file of (args.prog as string[]).map(String)) {
+      let verdicts: Verdict[];
       try {
-        prog = programFromBytes(readFileBytes(file), file);
+        const bytes = readFileBytes(file);
+        if (sniffProgramFile(bytes) === 'elf') {
+          const obj = parseObject(bytes, file, new Kernel());
+          const names = selectPrograms(obj, { section: args.section as string | undefined }).map((p) => p.name);
+          verdicts = verifyObject(obj, file, names, logLevel);
+        } else {
+          const r = verify(programFromBytes(bytes, file), { progType: info.type, logLevel });
+          verdicts = [{ file, ...r, error: r.error, errno: r.errno }];
+        }
       } catch (e) {
         if (!isBpfsimError(e)) throw e;
         io.err(`bpfsim: ${e.message}`);
         code = 2;
         continue;
       }
-      const r = verify(prog, { progType: info.type, logLevel });
-      if (!r.accepted && code === 0) code = 1;
-      if (args.json) {
-        io.out(JSON.stringify({ file, accepted: r.accepted, errno: r.errno, error: r.error, processed: r.processed, log: r.log }));
-        continue;
-      }
-      if (r.log) io.out(r.log.replace(/\n$/, ''));
-      if (r.accepted) io.out(`${file}: accepted (${r.processed} insns processed)`);
-      else {
-        io.out(`${file}: rejected: ${r.errno}: ${r.error ?? ''}`);
-        if (r.path?.length) io.out(`  path to the failing instruction${r.insnIdx !== undefined ? ` ${r.insnIdx}` : ''}:\n${r.path.map((p) => `    ${p}`).join('\n')}`);
-        if (r.explanation) io.out(`  why: ${r.explanation}`);
+      for (const v of verdicts) {
+        if (!v.accepted && code === 0) code = 1;
+        print(v, Boolean(args.json), io);
       }
     }
     return code;

@@ -9,6 +9,7 @@ import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BpfMapType, BpfProgType, BpfPr
 import * as loader from '@bpfsim/loader';
 import type { BpfObject, MapSpec, ProgramSpec } from '@bpfsim/loader';
 import type { Kernel } from '../kernel/kernel';
+import { defaultKconfig } from '../kernel/kconfig';
 import { BpfErrnoError, ProgLoadError, check } from './errors';
 import type { BpfMap } from './maps/map';
 import type { BpfProg } from './prog';
@@ -155,13 +156,13 @@ export interface LoadObjectOptions {
   progType?: number;
 }
 
-type ParseFn = (bytes: Uint8Array, opts: { file: string }) => BpfObject;
-
-/** Parse an ELF with @bpfsim/loader. */
-export function parseObject(bytes: Uint8Array, file: string): BpfObject {
-  const parse = (loader as unknown as { loadObject?: ParseFn }).loadObject;
-  if (!parse) throw new BpfsimError('ENOLOADER', `${file}: @bpfsim/loader exports no loadObject()`);
-  return parse(bytes, { file });
+/**
+ * Parse an ELF with @bpfsim/loader as libbpf would on this kernel: `.kconfig`
+ * externs take the kernel's values (`kernel.kconfig`), CO-RE relocations its
+ * BTF (`kernel.btf`, when it has one).
+ */
+export function parseObject(bytes: Uint8Array, file: string, kernel?: Pick<Kernel, 'kconfig' | 'btf'>): BpfObject {
+  return loader.loadObject(bytes, { file, kconfig: kernel?.kconfig ?? defaultKconfig(), targetBtf: kernel?.btf });
 }
 
 function createMapFromSpec(kernel: Kernel, obj: BpfObject, spec: MapSpec): number {
@@ -188,7 +189,7 @@ function createMapFromSpec(kernel: Kernel, obj: BpfObject, spec: MapSpec): numbe
 
 /** bpf_object__load: maps, then programs, then prog_array initialisers. Throws ProgLoadError with the log. */
 export function loadBpfObject(kernel: Kernel, object: BpfObject | Uint8Array, opts: LoadObjectOptions = {}): LoadedObject {
-  const obj = object instanceof Uint8Array ? parseObject(object, opts.file ?? 'object.bpf.o') : object;
+  const obj = object instanceof Uint8Array ? parseObject(object, opts.file ?? 'object.bpf.o', kernel) : object;
   const loaded = new LoadedObject(obj);
   const fds: number[] = [];
   for (const spec of obj.maps) {

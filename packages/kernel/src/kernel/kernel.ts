@@ -6,7 +6,8 @@
 import { AddressSpace } from '@bpfsim/vm';
 import { BpfSubsystem } from '../bpf/bpf';
 import { loadBpfObject, type LoadedObject, type LoadObjectOptions } from '../bpf/object';
-import type { BpfObject } from '@bpfsim/loader';
+import type { BpfObject, Btf, KconfigValue } from '@bpfsim/loader';
+import { DEFAULT_RELEASE, defaultKconfig } from './kconfig';
 import { bpfSyscall, type BpfAttrs, type BpfCommandName, type BpfResult } from '../bpf/syscall';
 import { HelperOverrides } from '../bpf/helpers';
 import { HookRegistry, type BpfLink } from '../bpf/link';
@@ -33,6 +34,12 @@ export interface KernelOptions {
   nsPerInsn?: bigint;
   /** Instruction budget of one run before it is stopped (default 10,000,000). */
   maxInsnsPerRun?: number;
+  /** The release uname reports and LINUX_KERNEL_VERSION encodes (default 6.18.0). */
+  release?: string;
+  /** `.kconfig` values to add or change (CONFIG_*, LINUX_*). */
+  kconfig?: Readonly<Record<string, KconfigValue>>;
+  /** The kernel's BTF, the target of CO-RE relocations (default: none; CO-RE accesses are then poisoned, as libbpf does). */
+  btf?: Btf;
 }
 
 /** What a hook fire returns per attached program. */
@@ -57,8 +64,15 @@ export class Kernel {
   /** Attach points: `hooks.fire(name, link => ctx)` runs every program attached to `name`. */
   readonly hooks: HookRegistry<RunCtx, HookRun>;
   readonly bpf: BpfSubsystem;
+  readonly release: string;
+  /** What `.kconfig` externs of loaded objects read. */
+  readonly kconfig: Readonly<Record<string, KconfigValue>>;
+  readonly btf: Btf | undefined;
 
   constructor(opts: KernelOptions = {}) {
+    this.release = opts.release ?? DEFAULT_RELEASE;
+    this.kconfig = { ...defaultKconfig(this.release), ...opts.kconfig };
+    this.btf = opts.btf;
     this.seed = String(opts.seed ?? 'bpfsim');
     this.clock = new Clock(opts.clock);
     this.rng = new Rng(this.seed);
