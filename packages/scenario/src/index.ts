@@ -12,5 +12,5 @@ export { encodeRecording, decodeRecording, isRecording, RECORDING_MAGIC, RECORDI
 export { encodeCanonical, decodeCanonical } from './canonical';
 export { BPFSIM_VERSION } from './version';
 export type { ExpectationResult } from './expectations';
-export { progTypeByName, type Verdict, type World } from './world';
+export { progTypeValue, type Verdict, type World } from './world';
 export { encodePcap, decodePcap, tracePcaps, type PcapPacket } from './pcap';

@@ -33,8 +33,8 @@ export interface World {
   btfByMap: Map<string, Btf>;
 }
 
-/** Program type by the kernel's lowercase name without prefix: "xdp", "sched_cls", ... */
-export function progTypeByName(name: string): number | undefined {
+/** The enum value of any kernel program type by its lowercase name without prefix ("xdp", "lwt_in", ...); uapi's progTypeByName covers only the types bpfsim describes. */
+export function progTypeValue(name: string): number | undefined {
   const key = name.toUpperCase();
   const v = (BpfProgType as Record<string, number>)[key];
   return v === undefined || key === 'UNSPEC' ? undefined : v;
@@ -55,7 +55,7 @@ export function buildWorld(loaded: LoadedScenario, seed: number): World {
 
   (s.programs ?? []).forEach((p, i) => {
     const at = (...rest: (string | number)[]) => ({ file: loaded.file, path: ['programs', i, ...rest] });
-    const type = p.type === undefined ? undefined : progTypeByName(p.type);
+    const type = p.type === undefined ? undefined : progTypeValue(p.type);
     if (p.type !== undefined && type === undefined)
       throw new ScenarioError(at('type'), `unknown program type '${p.type}' (xdp, sched_cls, socket_filter, kprobe, tracepoint, ...)`);
 

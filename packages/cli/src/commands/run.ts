@@ -3,7 +3,7 @@ import { testRunProgram } from '@bpfsim/kernel';
 import { InputError, parseHexArg, programFromBytes, readFileBytes, sniffProgramFile, toHex } from '../program-file';
 import { runConvention } from '../run-convention';
 import { parseElf, selectPrograms } from '../elf-programs';
-import { progTypeByName } from '@bpfsim/scenario';
+import { progTypeValue } from '@bpfsim/scenario';
 
 const hex64 = (v: bigint) => '0x' + BigInt.asUintN(64, v).toString(16).padStart(16, '0');
 
@@ -40,7 +40,7 @@ export const runCommand: Command = {
     }
     let progType: number | undefined;
     if (args.type !== undefined) {
-      progType = progTypeByName(String(args.type));
+      progType = progTypeValue(String(args.type));
       if (progType === undefined) throw new InputError(`--type: unknown program type '${String(args.type)}' (xdp, sched_cls, socket_filter, kprobe, tracepoint, ...)`);
     }
     const dataIn = args.data !== undefined ? readFileBytes(String(args.data))
