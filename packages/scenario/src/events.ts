@@ -118,6 +118,17 @@ export function runEvent(e: ScenarioEvent, c: EventContext): EventResult {
       return { outcome: { kind: 'override', helper: e.override.helper }, failures: [] };
     }
 
+    case 'fire': {
+      // Every program attached to the hook runs, in attach order, each on its own copy of the context.
+      const f = e.fire;
+      const ctx = f.ctx ? bytesOf(c, f.ctx, undefined, 'fire', 'ctx') : new Uint8Array(0);
+      const runs = k.hooks.fire(f.hook, () => ({ ctx: { bytes: Uint8Array.from(ctx), writable: true }, cpu: f.cpu }));
+      return {
+        outcome: { kind: 'fire', hook: f.hook, programs: runs.length, retvals: runs.map((r) => String(r.r0 & 0xffffffffn)).join(',') },
+        failures: [],
+      };
+    }
+
     case 'perf_buffer': {
       // What libbpf's perf_buffer__new does: a BPF output perf event per CPU, each in its slot.
       const m = mapNamed(c, e.perf_buffer.map, 'perf_buffer', 'map');

@@ -29,11 +29,17 @@ export interface ProgramDecl {
   section?: string;
   asm?: string;
   type?: string;
+  /** A hook to attach the program to once loaded (LINK_CREATE); `fire` events run it. */
+  attach?: string;
+  /** bpf_get_attach_cookie's value for that link. */
+  cookie?: bigint;
 }
 
 const programDecl = t.obj('a program', {
   name, object: t.str('a path to an ELF object'), program: t.str('a function name in the object'),
   section: t.str('a section name'), asm: t.str('assembly text'), type: t.str('a program type such as xdp'),
+  attach: t.str('a hook name such as kprobe/do_sys_openat2'),
+  cookie: t.custom<bigint>('a whole number', (v) => typeof v === 'bigint' ? v : typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : '!expected a whole number'),
 }, ['name']);
 
 const runEvent = t.obj('a program run', {
@@ -69,6 +75,7 @@ export type EventBody =
   | { kind: 'map_delete'; map_delete: { map: string; key: BytesSpec; expect_errno?: string } }
   | { kind: 'map_lookup'; map_lookup: { map: string; key: BytesSpec; cpu?: number; expect?: Matcher; expect_errno?: string } }
   | { kind: 'perf_buffer'; perf_buffer: { map: string } }
+  | { kind: 'fire'; fire: { hook: string; ctx?: BytesSpec; cpu?: number } }
   | { kind: 'advance'; advance: bigint }
   | { kind: 'override'; override: OverrideSpec };
 
@@ -91,6 +98,7 @@ export type ScenarioEvent = EventBody & { at?: bigint; note?: string };
 const event: Type<ScenarioEvent> = t.tagged<ScenarioEvent>('an event', {
   run: runEvent, map_update: mapUpdate, map_delete: mapDelete, map_lookup: mapLookup, advance: duration, override,
   perf_buffer: t.obj('a perf buffer to open', { map: mapName }, ['map']),
+  fire: t.obj('a hook firing', { hook: t.str('a hook name'), ctx: bytes, cpu: t.int(0, 1023) }, ['hook']),
 }, { at: duration, note: t.str() });
 
 export type Expectation =

@@ -29,6 +29,7 @@ export function describeEntry(e: TraceEntry): string {
     case 'map_delete': return `map_delete ${String(o.map)}[${String(o.key)}]: ${String(o.result)}`;
     case 'map_lookup': return `map_lookup ${String(o.map)}[${String(o.key)}]: ${o.value === null ? String(o.result) : String(o.value)}`;
     case 'advance': return `advance to ${fmtTime(String(o.now))}`;
+    case 'fire': return `fire ${String(o.hook)}: ${String(o.programs)} program${o.programs === 1 ? '' : 's'} ran${o.programs ? `, retval ${String(o.retvals)}` : ''}`;
     case 'perf_buffer': return `perf_buffer ${String(o.map)}: opened on ${String(o.cpus)} CPUs`;
     case 'override': return `override ${String(o.helper)}`;
     default: return JSON.stringify(o);

@@ -95,6 +95,18 @@ export function buildWorld(loaded: LoadedScenario, seed: number): World {
     const handle = ol.obj.programs.get(fn);
     if (handle) world.programs.set(p.name, handle);
   });
+  // Attach after every program is loaded, in declaration order (the order a hook runs them).
+  (s.programs ?? []).forEach((p, i) => {
+    if (p.attach === undefined) return;
+    const handle = world.programs.get(p.name);
+    if (!handle) return; // rejected: its verdict says why
+    try {
+      handle.attach(p.attach, p.cookie);
+    } catch (e) {
+      if (e instanceof BpfsimError) throw new ScenarioError({ file: loaded.file, path: ['programs', i, 'attach'] }, e.message);
+      throw e;
+    }
+  });
   return world;
 }
 

@@ -152,3 +152,30 @@ describe('records decoded through BTF', () => {
     expect(r2.expectations.find((x) => x.what.includes('kill_evnt'))?.diff).toEqual(['- expected: a type struct kill_evnt in the object\'s BTF', '+ actual:   no such type']);
   });
 });
+
+describe('attach and fire', () => {
+  test('programs attached to a hook run when it fires, in attach order; an empty hook runs nothing', async () => {
+    const obj = path.join(scenariosDir, 'kprobe-openat/kprobe_openat.bpf.o');
+    const regs = (dfd: number) => `[ { str: "", size: 112 }, { s64: ${dfd} }, { str: "", size: 48 } ]`;
+    const text = `bpfsim: 1
+programs:
+  - name: openat
+    object: ${obj}
+    attach: kprobe/do_sys_openat2
+events:
+  - fire: { hook: kprobe/do_sys_openat2, ctx: ${regs(-100)} }
+  - fire: { hook: kprobe/do_sys_openat2, ctx: ${regs(5)} }
+  - fire: { hook: kprobe/vfs_read, ctx: ${regs(5)} }
+expect:
+  - map: { name: opens_by_dfd, key: {s32: -100}, value: {u64: 1} }
+  - map: { name: opens_by_dfd, key: {s32: 5}, value: {u64: 1} }
+  - runs: { program: openat, count: 2 }
+  - trace_pipe_contains: { regex: "^openat2 dfd=5 " }
+`;
+    const r = await replay(scenario(text, 'fire.yaml'));
+    expect(r.expectations.filter((x) => !x.pass)).toEqual([]);
+    expect(r.trace.filter((e) => e.outcome.kind === 'fire').map((e) => [e.outcome.hook, e.outcome.programs])).toEqual([
+      ['kprobe/do_sys_openat2', 1], ['kprobe/do_sys_openat2', 1], ['kprobe/vfs_read', 0],
+    ]);
+  });
+});
