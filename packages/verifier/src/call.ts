@@ -11,6 +11,7 @@ import { eacces, einval, Reject } from './errors';
 import type { Checker } from './check';
 import { typeName } from './check';
 import { checkHelperMem } from './mem';
+import { callbackExit, helperCallback, SYNC_CALLBACK_HELPERS } from './callback';
 import { isPtr, newFrame, notInit, ptr, scalar, type Reg } from './state';
 
 const MAX_CALL_FRAMES = 8;
@@ -41,7 +42,7 @@ const FUNC_MAPS: Record<number, readonly number[]> = {
   22: [op.BpfMapType.PERF_EVENT_ARRAY], 25: [op.BpfMapType.PERF_EVENT_ARRAY], 55: [op.BpfMapType.PERF_EVENT_ARRAY],
   27: [op.BpfMapType.STACK_TRACE],
   130: [op.BpfMapType.RINGBUF], 131: [op.BpfMapType.RINGBUF], 134: [op.BpfMapType.RINGBUF],
-  87: [op.BpfMapType.QUEUE, op.BpfMapType.STACK], 88: [op.BpfMapType.QUEUE, op.BpfMapType.STACK],
+  87: [op.BpfMapType.QUEUE, op.BpfMapType.STACK, op.BpfMapType.BLOOM_FILTER], 88: [op.BpfMapType.QUEUE, op.BpfMapType.STACK],
   89: [op.BpfMapType.QUEUE, op.BpfMapType.STACK, op.BpfMapType.BLOOM_FILTER],
   51: [op.BpfMapType.DEVMAP, op.BpfMapType.DEVMAP_HASH, op.BpfMapType.CPUMAP, op.BpfMapType.XSKMAP],
   33: [op.BpfMapType.CGROUP_ARRAY], 37: [op.BpfMapType.CGROUP_ARRAY],
@@ -54,11 +55,14 @@ const MAP_FUNCS: Record<number, readonly number[]> = {
   [op.BpfMapType.RINGBUF]: [130, 131, 134, 198, 199, 200],
   [op.BpfMapType.STACK_TRACE]: [27],
   [op.BpfMapType.CGROUP_ARRAY]: [33, 37],
+  [op.BpfMapType.QUEUE]: [87, 88, 89],
+  [op.BpfMapType.STACK]: [87, 88, 89],
+  [op.BpfMapType.BLOOM_FILTER]: [87, 89],
 };
 
 const helperName = (id: number): string => (id >= 0 && id < HELPER_NAMES.length ? HELPER_NAMES[id] : 'unknown');
 
-interface Meta { constKey?: bigint; map?: Reg['map']; msizeMax: bigint; memSize: number; refObjId: number; releaseRegno: number; rawRegno: number; rawSize: number }
+interface Meta { funcStart?: number; constKey?: bigint; map?: Reg['map']; msizeMax: bigint; memSize: number; refObjId: number; releaseRegno: number; rawRegno: number; rawSize: number }
 
 export function checkHelperCall(c: Checker, insn: Insn): void {
   const id = insn.imm;
@@ -70,7 +74,9 @@ export function checkHelperCall(c: Checker, insn: Insn): void {
   const license = c.opts.license ?? 'GPL';
   if (proto.gplOnly && !gplCompatible(license)) throw einval('cannot call GPL-restricted function from non-GPL compatible program');
   if (proto.mightSleep) throw einval('helper call might sleep in a non-sleepable prog');
-  if (proto.args.some((a) => a.type === 'ARG_PTR_TO_FUNC')) throw new Reject(`bpfsim does not verify callbacks of ${name}#${id} yet`, 'ENOTSUPP');
+  if (!SYNC_CALLBACK_HELPERS.has(id) && proto.args.some((a) => a.type === 'ARG_PTR_TO_FUNC')) {
+    throw new Reject(`bpfsim does not verify callbacks of ${name}#${id} yet`, 'ENOTSUPP');
+  }
   const meta: Meta = { msizeMax: 0n, memSize: 0, refObjId: 0, releaseRegno: 0, rawRegno: -1, rawSize: 0 };
   for (let i = 0; i < 5; i++) checkFuncArg(c, i, proto.args[i], proto.args[i - 1], meta, proto.pktAccess);
   // release (ringbuf submit/discard, sk_release)
@@ -84,6 +90,10 @@ export function checkHelperCall(c: Checker, insn: Insn): void {
   // check_get_func_ip: only kprobe (and tracing) programs know their function's address
   if (id === 173 && c.info.type !== op.BpfProgType.KPROBE) {
     throw new Reject(`func ${name}#${id} not supported for program type ${c.info.type}`, 'ENOTSUPP');
+  }
+  if (SYNC_CALLBACK_HELPERS.has(id)) {
+    if (meta.funcStart === undefined) throw new Reject(`bpfsim does not verify callbacks of ${name}#${id}`, 'ENOTSUPP');
+    helperCallback(c, id, meta.funcStart);
   }
   for (let r = 0; r <= 5; r++) { c.setReg(r, notInit()); c.markRegScratched(r); }
   const ret = proto.ret;
@@ -151,6 +161,7 @@ function checkFuncArg(c: Checker, i: number, arg: BpfArgSpec | undefined, prev: 
   if (reg.refObjId) meta.refObjId = reg.refObjId;
   switch (arg.type) {
     case 'ARG_CONST_MAP_PTR': meta.map = reg.map; break;
+    case 'ARG_PTR_TO_FUNC': meta.funcStart = reg.subprog; break;
     case 'ARG_PTR_TO_MAP_KEY':
       if (!meta.map) throw eacces('invalid map_ptr to access map->key');
       checkHelperMem(c, regno, BigInt(meta.map.keySize), 'read', false, false);
@@ -284,6 +295,7 @@ export function processExit(c: Checker): number | 'exit' {
   }
   // return from a bpf-to-bpf call
   const callee = st.frames[st.frames.length - 1];
+  if (callee.inCallback) return callbackExit(c);
   const r0 = c.readReg(0);
   if (r0.type !== 'scalar') throw einval(`At subprogram exit the register R0 is not a scalar value (${typeName(r0)})`);
   st.frames.pop();

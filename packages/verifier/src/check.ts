@@ -45,6 +45,8 @@ export class Checker {
   curStates = 0;
   maxStatesPerInsn = 0;
   readonly explored = new Map<number, Explored>();
+  /** Stored states per explored_state hash bucket (for the `max_states_per_insn` statistic). */
+  readonly bucketStates = new Map<number, number>();
   readonly pending: Pending[] = [];
   cur!: VState;
   curParent: Checkpoint | null = null;
@@ -125,7 +127,7 @@ export class Checker {
 
   // ---- the main loop ---------------------------------------------------------------------------
   run(): void {
-    const st: VState = { frames: [newFrame(0, -1, 0)], refs: [], activeLock: 0, insnIdx: 0 };
+    const st: VState = { frames: [newFrame(0, -1, 0)], refs: [], activeLock: 0, insnIdx: 0, callbackUnrollDepth: 0 };
     st.frames[0].regs[1] = ptr('ctx');
     this.cur = st;
     this.idx = 0;
@@ -168,6 +170,8 @@ export class Checker {
         doPrintState = true;
         continue;
       }
+      // returning from a subprogram or callback: the kernel prints the next state as `from X to Y:`
+      if ((insn.code & 0xf0) === op.BPF_EXIT && (insn.code & 7) === op.BPF_JMP) doPrintState = true;
       this.prevIdx = this.idx;
       this.idx = next;
     }

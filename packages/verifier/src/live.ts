@@ -53,7 +53,8 @@ export function liveRegsBefore(prog: readonly Insn[]): Uint16Array {
   const n = prog.length;
   const live = new Uint16Array(n);
   const ud = prog.map(useDef);
-  const succ = prog.map((_, i) => successors(prog, i).filter((s) => s >= 0 && s < n));
+  // a callback's address (lddw BPF_PSEUDO_FUNC) is not a control-flow edge for liveness
+  const succ = prog.map((x, i) => (x.code === 0x18 ? [i + 2] : successors(prog, i)).filter((s) => s >= 0 && s < n));
   for (let changed = true; changed;) {
     changed = false;
     for (let i = n - 1; i >= 0; i--) {

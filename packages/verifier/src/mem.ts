@@ -44,7 +44,7 @@ export function checkMemAccess(
       return;
     }
     case 'map_key':
-      if (t === 'write') throw eacces(`R${regno} cannot write into ${typeName(reg)}`);
+      if (t === 'write') throw eacces(`write to change key R${regno} not allowed`);
       checkMemRegion(regno, reg, off, size, reg.map?.keySize ?? 0, false);
       if (valueRegno >= 0) loadScalar(c, valueRegno, size, ldsx);
       return;

@@ -6,6 +6,7 @@
 import type { Checker, Checkpoint } from './check';
 import * as S from './bridge/scalar';
 import { Reject } from './errors';
+import { SYNC_CALLBACK_HELPERS } from './callback';
 import { cloneState, frameStr, type Reg, type VState } from './state';
 
 /** Remembered states at one instruction: finished ones (prune candidates), and those still on a path, by register key. */
@@ -71,6 +72,8 @@ function statesEqual(c: Checker, old: VState, cur: VState, live: number, exact: 
   for (let fi = 0; fi < old.frames.length; fi++) {
     const fo = old.frames[fi], fc = cur.frames[fi];
     if (fo.callsite !== fc.callsite) return false;
+    // func_states_equal: a state that pushed more callback visits does not cover one that pushed fewer
+    if (fo.callbackDepth > fc.callbackDepth) return false;
     const top = fi === old.frames.length - 1;
     for (let r = 0; r < 11; r++) {
       if (!exact && top && r < 10 && !(live & (1 << r))) continue;
@@ -94,17 +97,32 @@ function statesEqual(c: Checker, old: VState, cur: VState, live: number, exact: 
   return true;
 }
 
+/** explored_state: the kernel's hash of (insn, callsite of the current frame) into prog-length buckets. */
+function stateBucket(c: Checker, idx: number): number {
+  const callsite = c.cur.frames[c.cur.frames.length - 1].callsite;
+  return ((idx ^ callsite) >>> 0) % c.prog.length;
+}
+
 /** 1 when `cur` at `idx` is covered by a remembered state (prune), 0 otherwise; throws on an infinite loop. */
 export function isStateVisited(c: Checker, idx: number): 0 | 1 {
   const cur = c.cur;
-  let addNew = c.jmpsProcessed - c.prevJmpsProcessed >= 2 && c.processed - c.prevInsnProcessed >= 8;
+  const insn = c.prog[idx];
+  // a callback-calling helper call: a forced checkpoint, and the place where iterating callbacks converge
+  const callsCallback = insn.code === 0x85 && insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm);
+  let addNew = callsCallback || (c.jmpsProcessed - c.prevJmpsProcessed >= 2 && c.processed - c.prevInsnProcessed >= 8);
   let e = c.explored.get(idx);
   if (!e) { e = { done: [], active: new Map(), activeCount: 0 }; c.explored.set(idx, e); }
   const key = regsKey(cur);
-  if (e.activeCount) {
+  if (e.activeCount && callsCallback) {
+    for (const list of e.active.values()) {
+      for (const cp of list) {
+        if (statesEqual(c, cp.st, cur, c.liveBefore[idx], false)) { c.endPath(); return 1; }
+      }
+    }
+  } else if (e.activeCount) {
     for (const cp of e.active.get(key) ?? []) {
       const old = cp.st;
-      if (statesEqual(c, old, cur, 0x3ff, true)) {
+      if (old.callbackUnrollDepth === cur.callbackUnrollDepth && statesEqual(c, old, cur, 0x3ff, true)) {
         const top = cur.frames.length - 1;
         throw new Reject(
           `infinite loop detected at insn ${idx}\ncur state:${frameStr(cur, cur.frames[top], null, null)}\nold state:${frameStr(old, old.frames[top], null, null)}`,
@@ -112,7 +130,7 @@ export function isStateVisited(c: Checker, idx: number): 0 | 1 {
         );
       }
     }
-    if (c.jmpsProcessed - c.prevJmpsProcessed < 20 && c.processed - c.prevInsnProcessed < 100) addNew = false;
+    if (!callsCallback && c.jmpsProcessed - c.prevJmpsProcessed < 20 && c.processed - c.prevInsnProcessed < 100) addNew = false;
   }
   for (const cp of e.done) {
     if (statesEqual(c, cp.st, cur, c.liveBefore[idx], false)) {
@@ -120,10 +138,13 @@ export function isStateVisited(c: Checker, idx: number): 0 | 1 {
       return 1;
     }
   }
-  const n = e.done.length + e.activeCount;
+  // the kernel counts every state in this instruction's hash bucket, other instructions' included
+  const bucket = stateBucket(c, idx);
+  const n = c.bucketStates.get(bucket) ?? 0;
   if (n > c.maxStatesPerInsn) c.maxStatesPerInsn = n;
   if (!addNew) return 0;
   c.totalStates++;
+  c.bucketStates.set(bucket, n + 1);
   c.curStates++;
   if (c.curStates > c.peakStates) c.peakStates = c.curStates;
   c.prevJmpsProcessed = c.jmpsProcessed;

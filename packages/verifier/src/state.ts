@@ -48,8 +48,10 @@ export interface Frame {
   frameno: number;
   callsite: number;
   subprog: number;
-  /** Map value / loop callbacks. */
+  /** Map value / loop callbacks (in_callback_fn: returns to its callsite, R0 must be in [0, 1]). */
   inCallback: boolean;
+  /** callback_depth: callback visits pushed from this frame since it last went past a callback call. */
+  callbackDepth: number;
 }
 
 export interface Ref { id: number; insnIdx: number; kind: 'ptr' | 'lock' }
@@ -61,6 +63,8 @@ export interface VState {
   activeLock: number;
   /** Count of branches still to explore below this state (not used for pruning here). */
   insnIdx: number;
+  /** callback_unroll_depth: callback bodies entered on this path (iterations are not infinite loops). */
+  callbackUnrollDepth: number;
 }
 
 export function notInit(): Reg {
@@ -88,7 +92,7 @@ export function cloneState(st: VState): VState {
 export function newFrame(frameno: number, callsite: number, subprog: number): Frame {
   const regs = Array.from({ length: 11 }, notInit);
   regs[10] = ptr('fp', { frameno });
-  return { regs, stack: [], frameno, callsite, subprog, inCallback: false };
+  return { regs, stack: [], frameno, callsite, subprog, inCallback: false, callbackDepth: 0 };
 }
 
 export const isPtr = (r: Reg): boolean => r.type !== 'scalar' && r.type !== 'not_init';

@@ -7,7 +7,11 @@ import type { Insn } from '@bpfsim/isa';
 import * as op from '@bpfsim/uapi';
 import type { MapInfo } from './api';
 
-export interface StructureError { msg: string; errno: 'EINVAL' | 'EACCES' | 'E2BIG' | 'EBADF' | 'EPROTO' }
+export interface StructureError {
+  msg: string; errno: 'EINVAL' | 'EACCES' | 'E2BIG' | 'EBADF' | 'EPROTO';
+  /** Subprograms found before the error (the kernel has printed `func#N @start` for them at log level 2). */
+  subprogs?: number[];
+}
 
 const VALID = new Set<number>();
 (() => {
@@ -75,11 +79,11 @@ export function findSubprogs(prog: readonly Insn[]): { subprogs: number[] } | St
     const cls = code & 7;
     if ((cls === op.BPF_JMP || cls === op.BPF_JMP32) && (code & 0xf0) !== op.BPF_EXIT && (code & 0xf0) !== op.BPF_CALL) {
       const off = code === (op.BPF_JMP32 | op.BPF_JA) ? i + prog[i].imm + 1 : i + prog[i].off + 1;
-      if (off < start || off >= end) return { msg: `jump out of range from insn ${i} to ${off}`, errno: 'EINVAL' };
+      if (off < start || off >= end) return { msg: `jump out of range from insn ${i} to ${off}`, errno: 'EINVAL', subprogs };
     }
     if (i === end - 1) {
       if (code !== (op.BPF_JMP | op.BPF_EXIT) && code !== (op.BPF_JMP32 | op.BPF_JA) && code !== (op.BPF_JMP | op.BPF_JA)) {
-        return { msg: 'last insn is not an exit or jmp', errno: 'EINVAL' };
+        return { msg: 'last insn is not an exit or jmp', errno: 'EINVAL', subprogs };
       }
       start = end;
       cur++;

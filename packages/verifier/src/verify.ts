@@ -3,6 +3,7 @@ import type { Insn } from '@bpfsim/isa';
 import { progTypeInfo, BpfProgTypeName } from '@bpfsim/uapi';
 import type { VerifyOptions, VerifyResult } from './api';
 import { Checker } from './check';
+import { SYNC_CALLBACK_HELPERS } from './callback';
 import { Reject } from './errors';
 import { explain } from './explain';
 import { liveRegsBefore, liveStr } from './live';
@@ -42,8 +43,9 @@ export function verify(prog: readonly Insn[], opts: VerifyOptions): VerifyResult
     return result(new VLog(0), false, 'EINVAL', `bpfsim does not describe program type ${BpfProgTypeName[opts.progType] ?? opts.progType}`, null);
   }
   const sp = findSubprogs(prog);
+  const subprogList = 'msg' in sp ? sp.subprogs ?? [] : sp.subprogs;
+  if (level === 2) for (let i = 0; i < subprogList.length; i++) log.write(`func#${i} @${subprogList[i]}\n`);
   if ('msg' in sp) return fail(sp.msg, sp.errno);
-  if (level === 2) for (let i = 0; i < sp.subprogs.length; i++) log.write(`func#${i} @${sp.subprogs[i]}\n`);
   const ld = resolveLdImm64(prog, opts.maps ?? []);
   if ('msg' in ld) return fail(ld.msg, ld.errno);
   const cfgErr = checkCfg(prog, sp.subprogs);
@@ -60,10 +62,15 @@ export function verify(prog: readonly Insn[], opts: VerifyOptions): VerifyResult
   for (let i = 0; i < prog.length; i++) {
     const insn = prog[i];
     const cls = insn.code & 7;
+    if (insn.code === 0x18 && insn.src === 4) {
+      // visit_func_call_insn for a callback's address: the lddw, the next insn and the callback
+      for (const p of [i, i + 2, i + insn.imm + 1]) if (p >= 0 && p < prog.length) prune[p] = 1;
+      continue;
+    }
     if (cls !== 5 && cls !== 6) continue;
     const o = insn.code & 0xf0;
     if (o === 0x90) continue;
-    if (o === 0x80) { if (i + 1 < prog.length) prune[i + 1] = 1; if (insn.src === 1) prune[i] = 1; continue; }
+    if (o === 0x80) { if (i + 1 < prog.length) prune[i + 1] = 1; if (insn.src === 1 || (insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm))) prune[i] = 1; continue; }
     const succ = successors(prog, i);
     if (o === 0x00) { for (const s of succ) if (s >= 0 && s < prog.length) prune[s] = 1; continue; }
     prune[i] = 1;

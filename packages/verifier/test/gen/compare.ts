@@ -5,6 +5,7 @@
 import { encodeProgram, Insn } from '@bpfsim/isa';
 import { verify } from '@bpfsim/verifier';
 import type { GenCase } from './verifier-gen';
+import { btfLoad, hasPseudoFunc } from './btf-oracle';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const oracle = require('../../../../tools/oracle');
 
@@ -16,6 +17,7 @@ export function oracleAvailable(): { ok: boolean; reason?: string } {
 }
 
 export function compareCase(c: GenCase, logLevel: 1 | 2 = 1): Comparison {
+  if (hasPseudoFunc(c.insns)) return compareWithBtf(c);
   const fds: number[] = [];
   try {
     for (const m of c.maps) {
@@ -40,6 +42,19 @@ export function compareCase(c: GenCase, logLevel: 1 | 2 = 1): Comparison {
   } finally {
     for (const fd of fds) oracle.close(fd);
   }
+}
+
+/** Programs with callbacks go to the kernel with BTF func_info (btf-oracle.ts; log level 1). */
+function compareWithBtf(c: GenCase): Comparison {
+  const k = btfLoad(c.progType, c.insns, c.maps);
+  const kernel: Outcome = { accepted: k.errno === 0, errno: k.errno ? oracle.errnoName(k.errno) : null, error: k.errno ? k.lastErrorLine : null, log: k.log };
+  // map fds are the lddw indexes themselves (bpfsim only needs them to match)
+  const s = verify(c.insns, {
+    progType: c.progType, logLevel: 1,
+    maps: c.maps.map((m, i) => ({ fd: i, type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name })),
+  });
+  const sim: Outcome = { accepted: s.accepted, errno: s.errno, error: s.error, processed: s.processed, log: s.log };
+  return { c, kernel, sim, verdict: kernel.accepted === sim.accepted, errno: kernel.errno === sim.errno, line: (kernel.error ?? '') === (sim.error ?? '') };
 }
 
 export function summarize(rs: Comparison[]): { n: number; verdict: number; errno: number; line: number } {

@@ -289,6 +289,109 @@ function randomProgram(r: Rng, t: number, pkt = false): { insns: Insn[]; maps: G
 
 export const KINDS = Object.keys(BUILDERS);
 
+// ---------- callbacks of bpf_loop (181) and bpf_for_each_map_elem (164) ----------
+// Loading these into the kernel needs BTF func_info (the kernel refuses BPF_PSEUDO_FUNC without it),
+// so compare.ts loads them through the BTF loader; they are a separate list from KINDS.
+
+/** r2 = the callback (BPF_PSEUDO_FUNC; the offset is fixed up by `withCallback`). */
+const ldFunc = (d: number): Insn[] => [I(0x18, d, 4, 0, 0), I(0)];
+/** `main` followed by `cb`, with main's func load pointing at cb's first instruction. */
+function withCallback(main: Insn[], cb: Insn[]): Insn[] {
+  const i = main.findIndex((x) => x.code === 0x18 && x.src === 4);
+  const out = [...main, ...cb];
+  out[i] = I(0x18, main[i].dst, 4, 0, main.length - i - 1);
+  return out;
+}
+/** r1 = loop count: a constant or an unknown value (prandom), maybe bounded. */
+function loopCount(r: Rng): Insn[] {
+  return pick(r, [
+    () => [mov(1, int(r, 0, 20))],
+    () => [call(7), movr(1, 0)],
+    () => [call(7), movr(1, 0), I(0x57, 1, 0, 0, int(r, 1, 15))],
+  ])();
+}
+/** The callback's return: valid ([0, 1]) or not. */
+function cbReturn(r: Rng, valid: boolean): Insn[] {
+  if (valid) return pick(r, [() => [mov(0, int(r, 0, 1))], () => [movr(0, 1), I(0x57, 0, 0, 0, 1)], () => [mov(0, 0), jmp(0x10, 1, int(r, 0, 5), 1), mov(0, 1)]])();
+  return pick(r, [
+    () => [mov(0, pick(r, [2, 3, -1, 100]))],
+    () => [movr(0, 1)],
+    () => [movr(0, 1), I(0x57, 0, 0, 0, pick(r, [2, 3, 7]))],
+    () => [],
+    () => [movr(0, 10)],
+  ])();
+}
+const LOOP = 181, FOR_EACH = 164;
+const foreachMap = (r: Rng): GenMap => pick(r, [hash(4, pick(r, [8, 16])), array(pick(r, [8, 16])),
+  { type: BpfMapType.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 4, flags: 0, name: 'pcpu' }]);
+
+export const CALLBACK_BUILDERS: Record<string, Builder> = {
+  cb_loop_ok: (r) => {
+    const ctx = r() < 0.7;
+    const body: Insn[] = ctx
+      ? [ldx(DW, 3, 2, 0), addr(3, 1), stx(DW, 2, 3, 0), ...cbReturn(r, true), exit()]
+      : [...cbReturn(r, true), exit()];
+    const main = [st(DW, 10, -8, 0), ...loopCount(r), ...ldFunc(2), ...(ctx ? [movr(3, 10), add(3, -8)] : [mov(3, 0)]), mov(4, 0), call(LOOP),
+      ...pick(r, [[mov(0, 0)], [jmp(0x20, 0, 100, 0), mov(0, 1)], [ldx(DW, 0, 10, -8), I(0x57, 0, 0, 0, 1)]]), exit()];
+    return { insns: withCallback(main, body) };
+  },
+  cb_loop_bad_ret: (r) => {
+    const main = [...loopCount(r), ...ldFunc(2), mov(3, 0), mov(4, 0), call(LOOP), mov(0, 0), exit()];
+    return { insns: withCallback(main, [...cbReturn(r, false), exit()]) };
+  },
+  cb_loop_stack: (r) => {
+    // the callback touches the caller's stack through its ctx, or its own stack, initialised or not
+    const slot = pick(r, [-8, -16, -32]);
+    const init = r() < 0.5;
+    const main = [...(init ? [st(DW, 10, -8, 0)] : []), ...loopCount(r), ...ldFunc(2), ...(r() < 0.8 ? [movr(3, 10), add(3, -8)] : [mov(3, 0)]), mov(4, 0), call(LOOP), mov(0, 0), exit()];
+    const body = pick(r, [
+      () => [ldx(DW, 0, 2, pick(r, [0, 8, -8, 4]))],
+      () => [ldx(DW, 0, 10, slot)],
+      () => [st(DW, 10, slot, 1), ldx(DW, 0, 10, slot)],
+      () => [stx(DW, 2, 1, pick(r, [0, 8, -512]))],
+      () => [I(0x57, 1, 0, 0, 7), addr(2, 1), ldx(B, 0, 2, -8)],
+    ])();
+    return { insns: withCallback(main, [...body, ...cbReturn(r, true), exit()]) };
+  },
+  cb_bad_args: (r) => pick(r, [
+    () => ({ insns: [mov(1, 4), mov(2, pick(r, [0, 8])), mov(3, 0), mov(4, 0), call(LOOP), mov(0, 0), exit()] }),
+    () => ({ insns: withCallback([mov(1, 4), ...ldFunc(2), mov(3, pick(r, [1, 8])), mov(4, 0), call(LOOP), mov(0, 0), exit()], [mov(0, 0), exit()]) }),
+    () => ({ insns: withCallback([mov(1, 4), ...ldFunc(2), movr(3, 1), mov(4, 0), call(LOOP), mov(0, 0), exit()], [mov(0, 0), exit()]) }),
+    () => ({ insns: withCallback([mov(1, 4), ...ldFunc(3), movr(2, 3), mov(3, 0), call(LOOP), mov(0, 0), exit()], [mov(0, 0), exit()]) }),
+    () => ({ insns: withCallback([mov(1, 0), ...ldFunc(2), mov(3, 0), mov(4, 0), call(FOR_EACH), mov(0, 0), exit()], [mov(0, 0), exit()]) }),
+    () => ({ maps: [ringbuf()], insns: withCallback([...ldMap(1, 0), ...ldFunc(2), mov(3, 0), mov(4, 0), call(FOR_EACH), mov(0, 0), exit()], [mov(0, 0), exit()]) }),
+    () => ({ maps: [hash()], insns: withCallback([...ldMap(1, 0), ...ldFunc(2), movr(3, 10), mov(4, 0), call(FOR_EACH), mov(0, 0), exit()], [mov(0, 0), exit()]) }),
+  ])(),
+  cb_foreach_ok: (r) => {
+    const m = foreachMap(r);
+    const ctx = r() < 0.6;
+    const body = [
+      ...pick(r, [[], [ldx(W, 0, 2, 0)], [ldx(DW, 0, 3, 0)], [ldx(DW, 0, 3, m.valueSize - 8), add(0, 1), stx(DW, 3, 0, 0)]]),
+      ...(ctx ? [ldx(DW, 5, 4, 0), add(5, 1), stx(DW, 4, 5, 0)] : []),
+      ...pick(r, [[mov(0, int(r, 0, 1))], [mov(0, 0)]]), exit(),
+    ];
+    const main = [st(DW, 10, -8, 0), ...ldMap(1, 0), ...ldFunc(2), ...(ctx ? [movr(3, 10), add(3, -8)] : [mov(3, 0)]), mov(4, 0), call(FOR_EACH),
+      ...pick(r, [[mov(0, 0)], [ldx(DW, 0, 10, -8), I(0x57, 0, 0, 0, 1)]]), exit()];
+    return { maps: [m], insns: withCallback(main, body) };
+  },
+  cb_foreach_bad: (r) => {
+    const m = foreachMap(r);
+    const body = pick(r, [
+      () => [ldx(DW, 0, 3, m.valueSize - int(r, 0, 7)), mov(0, 0)],
+      () => [st(W, 2, 0, 1), mov(0, 0)],
+      () => [ldx(DW, 0, 2, 0), mov(0, 0)],
+      () => [ldx(DW, 0, 4, 0), mov(0, 0)],
+      () => [ldx(B, 0, 5, 0), mov(0, 0)],
+      () => cbReturn(r, false),
+      () => [movr(0, 3)],
+    ])();
+    const main = [...ldMap(1, 0), ...ldFunc(2), mov(3, 0), mov(4, 0), call(FOR_EACH), mov(0, 0), exit()];
+    return { maps: [m], insns: withCallback(main, [...body, exit()]) };
+  },
+};
+export const CALLBACK_KINDS = Object.keys(CALLBACK_BUILDERS);
+const ALL_BUILDERS: Record<string, Builder> = { ...BUILDERS, ...CALLBACK_BUILDERS };
+
 /** `n` cases from `seed`, cycling through program types and kinds at random. */
 export function generate(seed: string, n: number, kinds: readonly string[] = KINDS): GenCase[] {
   const r = seedrandom(seed);
@@ -296,9 +399,9 @@ export function generate(seed: string, n: number, kinds: readonly string[] = KIN
   for (let i = 0; i < n; i++) {
     const kind = pick(r, kinds);
     let t: number = pick(r, GEN_TYPES);
-    const probe = BUILDERS[kind](seedrandom(`${seed}/${i}/probe`), t);
+    const probe = ALL_BUILDERS[kind](seedrandom(`${seed}/${i}/probe`), t);
     if (probe.types && !probe.types.includes(t)) t = pick(r, probe.types);
-    const b = BUILDERS[kind](seedrandom(`${seed}/${i}`), t);
+    const b = ALL_BUILDERS[kind](seedrandom(`${seed}/${i}`), t);
     out.push({ id: `${seed}/${i}`, kind, progType: t, insns: b.insns, maps: b.maps ?? [] });
   }
   return out;
