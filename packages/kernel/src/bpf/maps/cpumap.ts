@@ -17,15 +17,11 @@ export const NR_CPUS = 256;
 const BPF_XDP_CPUMAP = 35;
 
 export class CpuMap extends RedirectMapBase {
-  private readonly entries = new Map<number, RedirectEntry>();
 
   constructor(attr: MapAttr, ctx: MapContext) {
     super(attr, ctx);
   }
 
-  protected get(key: number): RedirectEntry | undefined {
-    return this.entries.get(key);
-  }
 
   protected override sysUpdate(key: Uint8Array | null, value: Uint8Array, flags: number): ErrnoResult {
     if (flags > BPF_EXIST) return -Errno.EINVAL;
@@ -54,11 +50,7 @@ export class CpuMap extends RedirectMapBase {
   }
 
   protected override sysDelete(key: Uint8Array | null): ErrnoResult {
-    const k = this.keyOf(key);
-    if (k < 0 || k >= this.maxEntries) return -Errno.EINVAL;
-    this.entries.delete(k);
-    this.publish(k, undefined);
-    return 0;
+    return this.arrayDelete(key);
   }
 
   protected override sysGetNextKey(key: Uint8Array | null): Uint8Array | ErrnoResult {

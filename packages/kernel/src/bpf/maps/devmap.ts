@@ -21,7 +21,6 @@ const BPF_XDP_DEVMAP = 33;
 
 export class DevMap extends RedirectMapBase {
   private readonly isHash: boolean;
-  private readonly entries = new Map<number, RedirectEntry>();
   private readonly nBuckets: number;
   /** DEVMAP_HASH: bucket -> keys, newest first. */
   private readonly buckets = new Map<number, number[]>();
@@ -34,9 +33,6 @@ export class DevMap extends RedirectMapBase {
     this.resolveIfindex = ctx.resolveIfindex;
   }
 
-  protected get(key: number): RedirectEntry | undefined {
-    return this.entries.get(key);
-  }
 
   private build(value: Uint8Array): RedirectEntry | ErrnoResult | null {
     const ifindex = le32(value);
@@ -84,13 +80,8 @@ export class DevMap extends RedirectMapBase {
   }
 
   protected override sysDelete(key: Uint8Array | null): ErrnoResult {
+    if (!this.isHash) return this.arrayDelete(key);
     const k = this.keyOf(key);
-    if (!this.isHash) {
-      if (k < 0 || k >= this.maxEntries) return -Errno.EINVAL;
-      this.entries.delete(k);
-      this.publish(k, undefined);
-      return 0;
-    }
     if (!this.entries.has(k)) return -Errno.ENOENT;
     this.entries.delete(k);
     this.publish(k, undefined);

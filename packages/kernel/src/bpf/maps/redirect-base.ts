@@ -17,6 +17,8 @@ export interface RedirectEntry {
 
 export abstract class RedirectMapBase extends MapBase implements RedirectMap {
   protected resolveFd: MapContext['resolveFd'];
+  /** The entries by key (devmap/cpumap/xskmap index, devmap_hash key). */
+  protected readonly entries = new Map<number, RedirectEntry>();
   /** Read-only copies of entries' values for programs' lookups: key -> slot. */
   private readonly slabSlot = new Map<number, number>();
   private readonly freeSlots: number[] = [];
@@ -30,7 +32,9 @@ export abstract class RedirectMapBase extends MapBase implements RedirectMap {
       `${this.name || 'redirect'}.values`, false, this);
   }
 
-  protected abstract get(key: number): RedirectEntry | undefined;
+  protected get(key: number): RedirectEntry | undefined {
+    return this.entries.get(key);
+  }
 
   /** Make `value` what a program's lookup of `key` sees (undefined: the key has no entry). */
   protected publish(key: number, value: Uint8Array | undefined): void {
@@ -79,6 +83,15 @@ export abstract class RedirectMapBase extends MapBase implements RedirectMap {
     const prog = p as ProgRef;
     if (prog.type !== 6 /* XDP */ || prog.expectedAttachType !== attachType) return -Errno.EINVAL;
     return prog;
+  }
+
+  /** Delete of an array-indexed redirect map (devmap, cpumap, xskmap): an index out of range is EINVAL, an empty slot is fine. */
+  protected arrayDelete(key: Uint8Array | null): ErrnoResult {
+    const k = this.keyOf(key);
+    if (k < 0 || k >= this.maxEntries) return -Errno.EINVAL;
+    this.entries.delete(k);
+    this.publish(k, undefined);
+    return 0;
   }
 
   protected arrayNextKey(key: Uint8Array | null): Uint8Array | ErrnoResult {

@@ -8,18 +8,14 @@ import { Errno } from '@bpfsim/uapi';
 import type { ErrnoResult, MapAttr, MapContext } from './map';
 import { BPF_EXIST, BPF_NOEXIST, MapFlag } from './flags';
 import { type MapTypeDef, le32, putLe32 } from './base';
-import { type RedirectEntry, RedirectMapBase } from './redirect-base';
+import { RedirectMapBase } from './redirect-base';
 
 export class XskMap extends RedirectMapBase {
-  private readonly entries = new Map<number, RedirectEntry>();
 
   constructor(attr: MapAttr, ctx: MapContext) {
     super(attr, ctx);
   }
 
-  protected get(key: number): RedirectEntry | undefined {
-    return this.entries.get(key);
-  }
 
   protected override sysLookup(): Uint8Array | ErrnoResult {
     return -Errno.EOPNOTSUPP;
@@ -43,11 +39,7 @@ export class XskMap extends RedirectMapBase {
   }
 
   protected override sysDelete(key: Uint8Array | null): ErrnoResult {
-    const k = this.keyOf(key);
-    if (k < 0 || k >= this.maxEntries) return -Errno.EINVAL;
-    this.entries.delete(k);
-    this.publish(k, undefined);
-    return 0;
+    return this.arrayDelete(key);
   }
 
   protected override sysGetNextKey(key: Uint8Array | null): Uint8Array | ErrnoResult {
