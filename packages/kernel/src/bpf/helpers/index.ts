@@ -12,6 +12,7 @@ import { packetHelpers } from './packet';
 import { probeHelpers } from './probe';
 import { skbMetaHelpers } from './skb-meta';
 import { skbResizeHelpers } from './skb-resize';
+import { sockmapHelpers } from './sockmap';
 import { stackHelpers } from './stack';
 import { storageHelpers } from './storage';
 import { taskHelpers } from './task';
@@ -24,7 +25,7 @@ export const TAIL_CALL_ID = 12;
 
 const AREAS: readonly HelperArea[] = [
   mapHelpers, timeHelpers, taskHelpers, probeHelpers, traceHelpers, outputHelpers, stackHelpers, miscHelpers, packetHelpers, storageHelpers,
-  skbResizeHelpers, skbMetaHelpers,
+  skbResizeHelpers, skbMetaHelpers, sockmapHelpers,
 ];
 
 const ID_BY_NAME = new Map<string, number>(HELPER_NAMES.map((n, i) => [n, i]));

@@ -40,7 +40,8 @@ const put16 = (b: Uint8Array, o: number, v: number): void => {
   b[o + 1] = (v >> 8) & 0xff;
 };
 
-function recordRedirect(env: RunEnv, helper: string, target: string, flags: bigint): void {
+/** A redirect a program asked for: a trace record, and what the packet path reads (bpf.lastRedirect). */
+export function recordRedirect(env: RunEnv, helper: string, target: string, flags: bigint): void {
   env.kernel.trace.emit({
     kind: 'redirect', t: env.kernel.clock.monotonicNs.toString(), cpu: env.cpu, prog: env.prog.label, helper, target, flags: flags.toString(),
   });

@@ -27,6 +27,9 @@ import { xskmapType } from './xskmap';
 import { cgroupStorageType } from './cgroup-storage';
 import { localStorageType } from './local-storage';
 import { stackTraceType } from './stack-trace';
+import { sockmapType } from './sockmap';
+import { sockhashType } from './sockhash';
+import type { SockMap } from './sock-map-base';
 
 /** enum bpf_map_type -> implementation. */
 const MAP_TYPES: ReadonlyMap<number, MapTypeDef> = new Map<number, MapTypeDef>([
@@ -56,6 +59,8 @@ const MAP_TYPES: ReadonlyMap<number, MapTypeDef> = new Map<number, MapTypeDef>([
   [BpfMapType.INODE_STORAGE, localStorageType],
   [BpfMapType.STACK_TRACE, stackTraceType],
   [BpfMapType.BLOOM_FILTER, bloomFilterType],
+  [BpfMapType.SOCKMAP, sockmapType],
+  [BpfMapType.SOCKHASH, sockhashType],
 ]);
 
 /** The highest enum bpf_map_type of the reference kernel. */
@@ -110,6 +115,10 @@ export function isMapInMap(m: BpfMap): m is MapInMap {
 export function isRedirectMap(m: BpfMap): m is RedirectMap {
   return m.type === BpfMapType.DEVMAP || m.type === BpfMapType.DEVMAP_HASH || m.type === BpfMapType.CPUMAP ||
     m.type === BpfMapType.XSKMAP;
+}
+/** SOCKMAP and SOCKHASH: the socket behind a key (redirect helpers). */
+export function isSockMap(m: BpfMap): m is SockMap {
+  return m.type === BpfMapType.SOCKMAP || m.type === BpfMapType.SOCKHASH;
 }
 export function isPerfEventArray(m: BpfMap): m is PerfEventArrayMap {
   return m.type === BpfMapType.PERF_EVENT_ARRAY;
