@@ -1,12 +1,14 @@
 /**
  * Helper prototypes as data, in the shape of the kernel's struct bpf_func_proto: return type, argument
  * types with their flags, gpl_only, might_sleep. One entry per helper id. Where the kernel keeps several
- * protos for one helper (per program type, e.g. perf_event_output for skb vs tracing), the argument
- * shape is the same and one entry stands for all of them.
+ * protos for one helper (per program type, e.g. perf_event_output for skb vs tracing) with the same
+ * argument shape, one entry stands for all of them; where the arguments differ, HELPER_PROTOS_BY_TYPE
+ * has the other variants (helperProto looks both up).
  *
  * Types are written as the kernel spells them, flags joined with '|' ("ARG_PTR_TO_MEM|MEM_RDONLY").
  */
 import { HELPER_NAMES } from './helper-ids';
+import { BpfProgType } from './enums';
 
 export type BpfArgBase =
   | 'ARG_DONTCARE' | 'ARG_ANYTHING' | 'ARG_CONST_MAP_PTR' | 'ARG_PTR_TO_MAP_KEY' | 'ARG_PTR_TO_MAP_VALUE'
@@ -80,7 +82,8 @@ const ROWS: Row[] = [
   [14, INT, []],
   [15, INT, []],
   [16, INT, [UNINIT_MEM, SZ]],
-  [17, INT, [CTX]],
+  // get_cgroup_classid: the current task's classid (tc programs read the skb's: HELPER_PROTOS_BY_TYPE)
+  [17, INT, []],
   [18, INT, [CTX, ANY, ANY]],
   [19, INT, [CTX]],
   [20, INT, [CTX, UNINIT_MEM, SZ, ANY]],
@@ -112,34 +115,53 @@ const ROWS: Row[] = [
   [46, INT, [CTX]],
   [47, INT, [CTX]],
   [48, INT, [CTX, ANY]],
+  [49, INT, [CTX, ANY, ANY, RO_MEM, SZ]],
   [50, INT, [CTX, ANY, ANY, ANY]],
   [51, INT, [MAP, ANY, ANY]],
+  [52, INT, [CTX, MAP, ANY, ANY]],
+  [53, INT, [CTX, MAP, 'ARG_PTR_TO_MAP_KEY', ANY], { pkt: true }],
   [54, INT, [CTX, ANY]],
   [55, INT, [MAP, ANY, UNINIT_MEM, SZ], { gpl: true }],
   [56, INT, [CTX, UNINIT_MEM, SZ]],
+  [57, INT, [CTX, ANY, ANY, UNINIT_MEM, SZ]],
+  [59, INT, [CTX, ANY]],
+  [60, INT, [CTX, MAP, ANY, ANY]],
+  [61, INT, [CTX, ANY]],
+  [62, INT, [CTX, ANY]],
+  [63, INT, [CTX, ANY, ANY, ANY]],
+  [64, INT, [CTX, RO_MEM, SZ]],
   [65, INT, [CTX, ANY]],
   [66, INT, [CTX, ANY, UNINIT_MEM, SZ, ANY]],
   [67, INT, [CTX, UNINIT_MEM, SZ0, ANY], { gpl: true }],
   [68, INT, [CTX, ANY, UNINIT_MEM, SZ, ANY]],
   [69, INT, [CTX, 'ARG_PTR_TO_MEM', SZ, ANY]],
+  [70, INT, [CTX, MAP, 'ARG_PTR_TO_MAP_KEY', ANY], { pkt: true }],
+  [71, INT, [CTX, MAP, 'ARG_PTR_TO_MAP_KEY', ANY]],
+  [72, INT, [CTX, MAP, 'ARG_PTR_TO_MAP_KEY', ANY]],
   [79, INT, [CTX]],
   [80, INT, []],
   [81, 'RET_PTR_TO_MAP_VALUE', [MAP, ANY]],
   [83, INT, [CTX, ANY]],
-  [84, 'RET_PTR_TO_SOCKET|PTR_MAYBE_NULL', [CTX, RO_MEM, SZ, ANY, ANY], { pkt: true, acquire: true }],
-  [85, 'RET_PTR_TO_SOCKET|PTR_MAYBE_NULL', [CTX, RO_MEM, SZ, ANY, ANY], { pkt: true, acquire: true }],
+  [84, 'RET_PTR_TO_SOCKET|PTR_MAYBE_NULL', [CTX, RO_MEM, SZ0, ANY, ANY], { pkt: true, acquire: true }],
+  [85, 'RET_PTR_TO_SOCKET|PTR_MAYBE_NULL', [CTX, RO_MEM, SZ0, ANY, ANY], { pkt: true, acquire: true }],
   [86, INT, ['ARG_PTR_TO_BTF_ID_SOCK_COMMON|OBJ_RELEASE']],
   [87, INT, [MAP, 'ARG_PTR_TO_MAP_VALUE', ANY]],
   [88, INT, [MAP, 'ARG_PTR_TO_MAP_VALUE|MEM_UNINIT|MEM_WRITE']],
   [89, INT, [MAP, 'ARG_PTR_TO_MAP_VALUE|MEM_UNINIT|MEM_WRITE']],
+  [90, INT, [CTX, ANY, ANY, ANY]],
+  [91, INT, [CTX, ANY, ANY, ANY]],
   [93, VOID, ['ARG_PTR_TO_SPIN_LOCK']],
   [94, VOID, ['ARG_PTR_TO_SPIN_LOCK']],
   [95, 'RET_PTR_TO_SOCKET|PTR_MAYBE_NULL', ['ARG_PTR_TO_SOCK_COMMON']],
   [96, 'RET_PTR_TO_TCP_SOCK|PTR_MAYBE_NULL', ['ARG_PTR_TO_SOCK_COMMON']],
   [97, INT, [CTX]],
   [98, 'RET_PTR_TO_SOCKET|PTR_MAYBE_NULL', ['ARG_PTR_TO_SOCK_COMMON']],
-  [99, 'RET_PTR_TO_SOCK_COMMON|PTR_MAYBE_NULL', [CTX, RO_MEM, SZ, ANY, ANY], { pkt: true, acquire: true }],
+  [99, 'RET_PTR_TO_SOCK_COMMON|PTR_MAYBE_NULL', [CTX, RO_MEM, SZ0, ANY, ANY], { pkt: true, acquire: true }],
   [100, INT, ['ARG_PTR_TO_BTF_ID_SOCK_COMMON', RO_MEM, SZ, RO_MEM, SZ], { pkt: true }],
+  [101, INT, [CTX, 'ARG_PTR_TO_MEM|MEM_WRITE', SZ, ANY]],
+  [102, INT, [CTX, UNINIT_MEM, SZ]],
+  [103, INT, [CTX, UNINIT_MEM, SZ]],
+  [104, INT, [CTX, RO_MEM, SZ]],
   [105, INT, [RO_MEM, SZ, ANY, 'ARG_PTR_TO_MEM|MEM_FIXED_SIZE|MEM_UNINIT|MEM_WRITE|MEM_ALIGNED'], { size: { 3: 8 } }],
   [106, INT, [RO_MEM, SZ, ANY, 'ARG_PTR_TO_MEM|MEM_FIXED_SIZE|MEM_UNINIT|MEM_WRITE|MEM_ALIGNED'], { size: { 3: 8 } }],
   [109, INT, [ANY]],
@@ -150,6 +172,8 @@ const ROWS: Row[] = [
   [117, INT, [ANY]],
   [118, INT, []],
   [120, INT, [ANY, ANY, UNINIT_MEM, SZ]],
+  // get_netns_cookie: the ctx-taking variants (sock, sock_addr, sock_ops, sk_msg) accept NULL for the caller's netns.
+  [122, INT, ['ARG_PTR_TO_CTX|PTR_MAYBE_NULL']],
   [123, INT, [ANY]],
   [125, INT, []],
   [130, INT, [MAP, RO_MEM, SZ0, ANY]],
@@ -158,7 +182,11 @@ const ROWS: Row[] = [
   [133, VOID, ['ARG_PTR_TO_RINGBUF_MEM|OBJ_RELEASE', ANY]],
   [134, INT, [MAP, ANY]],
   [135, INT, [CTX, ANY]],
+  [142, INT, [CTX, 'ARG_PTR_TO_MEM|MEM_WRITE', SZ, ANY]],
+  [143, INT, [CTX, RO_MEM, SZ, ANY]],
+  [144, INT, [CTX, ANY, ANY]],
   [148, INT, [UNINIT_MEM, SZ0, ANY], { gpl: true, sleep: true }],
+  [160, INT, []],
   [164, INT, [MAP, 'ARG_PTR_TO_FUNC', 'ARG_PTR_TO_STACK|PTR_MAYBE_NULL', ANY]],
   [165, INT, ['ARG_PTR_TO_MEM|PTR_MAYBE_NULL|MEM_UNINIT|MEM_WRITE', SZ0, 'ARG_PTR_TO_CONST_STR', RO_MEM_OR_NULL, SZ0], { gpl: true }],
   [173, INT, [CTX], { gpl: true }],
@@ -166,6 +194,8 @@ const ROWS: Row[] = [
   [177, INT, [RO_MEM, SZ, RO_MEM_OR_NULL, SZ0], { gpl: true }],
   [181, INT, [ANY, 'ARG_PTR_TO_FUNC', 'ARG_PTR_TO_STACK|PTR_MAYBE_NULL', ANY]],
   [182, INT, [RO_MEM, SZ, 'ARG_PTR_TO_CONST_STR']],
+  [186, INT, []],
+  [187, INT, [ANY]],
   [188, INT, [CTX]],
   [189, INT, [CTX, ANY, UNINIT_MEM, SZ]],
   [190, INT, [CTX, ANY, RO_MEM, SZ]],
@@ -192,3 +222,28 @@ function build(row: Row): BpfFuncProto {
 
 /** Helper prototypes by helper id (only the helpers described here; see HELPER_NAMES for all ids). */
 export const HELPER_PROTOS: ReadonlyMap<number, BpfFuncProto> = new Map(ROWS.map((r) => [r[0], build(r)]));
+
+/**
+ * Helpers whose func_proto differs by program type in more than its function (other arguments):
+ * these program types get this row instead of the HELPER_PROTOS one.
+ */
+const BY_TYPE: [progTypes: number[], row: Row][] = [
+  [[BpfProgType.SCHED_CLS, BpfProgType.SCHED_ACT], [17, INT, [CTX]]],
+];
+
+/** Per program type, the prototypes that replace HELPER_PROTOS entries. */
+export const HELPER_PROTOS_BY_TYPE: ReadonlyMap<number, ReadonlyMap<number, BpfFuncProto>> = (() => {
+  const m = new Map<number, Map<number, BpfFuncProto>>();
+  for (const [types, row] of BY_TYPE) {
+    for (const t of types) {
+      if (!m.has(t)) m.set(t, new Map());
+      m.get(t)!.set(row[0], build(row));
+    }
+  }
+  return m;
+})();
+
+/** The prototype of helper `id` as program type `progType`'s func_proto gives it. */
+export function helperProto(id: number, progType: number): BpfFuncProto | undefined {
+  return HELPER_PROTOS_BY_TYPE.get(progType)?.get(id) ?? HELPER_PROTOS.get(id);
+}

@@ -5,3 +5,4 @@ export * from './errno';
 export * from './helper-ids';
 export * from './helper-protos';
 export * from './prog-types';
+export * from './sock-fields';

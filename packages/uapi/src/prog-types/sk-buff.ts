@@ -17,17 +17,18 @@ const BASE: Spec[] = [
   ['ingress_ifindex', 36, 4, 'narrow', null],
   ['ifindex', 40, 4, 'narrow', null],
   ['tc_index', 44, 4, 'narrow', null],
-  ['cb', 48, 20, 'any', 'any'],
+  ['cb', 48, 20, 'any', null],
   ['hash', 68, 4, 'narrow', null],
   ['tc_classid', 72, 4, 'narrow', null],
   ['data', 76, 4, 'exact', null],
   ['data_end', 80, 4, 'exact', null],
   ['napi_id', 84, 4, 'narrow', null],
   ['family', 88, 4, 'narrow', null],
-  ['remote_ip4', 92, 4, 'narrow', null],
-  ['local_ip4', 96, 4, 'narrow', null],
-  ['remote_ip6', 100, 16, 'narrow', null],
-  ['local_ip6', 116, 16, 'narrow', null],
+  // bpf_skb_is_valid_access: the addresses are read as whole u32s only (size == size_default).
+  ['remote_ip4', 92, 4, 'exact', null],
+  ['local_ip4', 96, 4, 'exact', null],
+  ...[0, 1, 2, 3].map((i): Spec => ['remote_ip6', 100 + 4 * i, 4, 'exact', null]),
+  ...[0, 1, 2, 3].map((i): Spec => ['local_ip6', 116 + 4 * i, 4, 'exact', null]),
   ['remote_port', 132, 4, 'narrow', null],
   ['local_port', 136, 4, 'narrow', null],
   ['data_meta', 140, 4, 'exact', null],
@@ -36,6 +37,8 @@ const BASE: Spec[] = [
   ['gso_segs', 164, 4, 'narrow', null],
   ['sk', 168, 8, 'exact', null],
   ['gso_size', 176, 4, 'narrow', null],
+  // a u8 that only tc programs may read (tc_cls_act_is_valid_access)
+  ['tstamp_type', 180, 1, 'exact', null],
   ['hwtstamp', 184, 8, 'exact', null],
 ];
 
@@ -43,7 +46,7 @@ export const SK_BUFF_SIZE = 192;
 
 /**
  * The __sk_buff table for one program type: `hidden` fields are refused, `writable` ones accept
- * 4-byte writes (cb[] and tstamp keep their own sizes), `pointers` says what data/data_end/... yield.
+ * 4-byte writes (cb[] takes any aligned size, tstamp 8 bytes), `pointers` says what data/data_end/... yield.
  */
 export function skBuffFields(opts: {
   hidden: readonly string[];
@@ -51,11 +54,11 @@ export function skBuffFields(opts: {
   pointers: Readonly<Record<string, CtxField['yields']>>;
 }): CtxField[] {
   const out: CtxField[] = [];
-  for (const [name, off, size, read, write] of BASE) {
+  for (const [name, off, size, read] of BASE) {
     if (opts.hidden.includes(name)) continue;
-    const w = opts.writable.includes(name) ? (name === 'cb' ? 'any' : name === 'tstamp' ? 'exact' : 'exact') : null;
+    const write: CtxSizes | null = opts.writable.includes(name) ? (name === 'cb' ? 'any' : 'exact') : null;
     const y = name === 'sk' ? 'sock_common_or_null' : opts.pointers[name];
-    out.push(Object.freeze({ name, off, size, read, write: name === 'cb' ? write : w, ...(y ? { yields: y } : {}) }));
+    out.push(Object.freeze({ name, off, size, read, write, ...(y ? { yields: y } : {}) }));
   }
   return out;
 }

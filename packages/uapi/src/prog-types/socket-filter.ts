@@ -9,7 +9,7 @@ export const socketFilter: ProgTypeInfo = Object.freeze<ProgTypeInfo>({
   ctxStruct: '__sk_buff',
   ctxSize: SK_BUFF_SIZE,
   fields: skBuffFields({
-    hidden: ['tc_classid', 'data', 'data_meta', 'data_end', 'family', 'remote_ip4', 'local_ip4', 'remote_ip6',
+    hidden: ['tstamp_type', 'tc_classid', 'data', 'data_meta', 'data_end', 'family', 'remote_ip4', 'local_ip4', 'remote_ip6',
       'local_ip6', 'remote_port', 'local_port', 'tstamp', 'wire_len', 'hwtstamp'],
     writable: ['cb'],
     pointers: {},
