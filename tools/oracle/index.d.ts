@@ -42,6 +42,10 @@ export interface ProgLoadOptions {
   /** Program name (up to 15 characters). */
   name?: string;
   kernVersion?: number;
+  /** attach_btf_id: the target's type id in the kernel BTF (tp_btf: the `btf_trace_<tp>` typedef; fentry: the FUNC). */
+  attachBtfId?: number;
+  /** attach_btf_obj_fd: a module BTF fd holding attachBtfId (default 0: vmlinux). */
+  attachBtfObjFd?: number;
 }
 
 export interface ProgLoadResult extends ErrnoResult {

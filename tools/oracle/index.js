@@ -126,6 +126,7 @@ function progLoad(opts) {
     u32(opts.type, 'type'), insns, opts.license ?? 'GPL', logLevel, logSize,
     u32(opts.expectedAttachType, 'expectedAttachType'), u32(opts.progFlags, 'progFlags'),
     fdArray, opts.name ?? '', u32(opts.kernVersion, 'kernVersion'), u32(opts.maxLogSize, 'maxLogSize', 64 << 20),
+    u32(opts.attachBtfId, 'attachBtfId'), u32(opts.attachBtfObjFd, 'attachBtfObjFd'),
   );
   return { fd: r.fd >= 0 ? r.fd : null, errno: r.errno, errnoName: errnoName(r.errno), log: r.log, logTrueSize: r.logTrueSize, logTruncated: r.logTruncated };
 }

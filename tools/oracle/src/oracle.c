@@ -184,16 +184,17 @@ static void get_args(napi_env env, napi_callback_info info, size_t want, napi_va
 
 /* ---- BPF_PROG_LOAD ----
  * progLoad(type, insns, license, logLevel, logSize, expectedAttachType,
- *          progFlags, fdArray, name, kernVersion, maxLogSize)
+ *          progFlags, fdArray, name, kernVersion, maxLogSize, attachBtfId,
+ *          attachBtfObjFd)
  *   -> { rc, errno, fd, log, logTrueSize, logTruncated }
  * On ENOSPC with a log requested, the buffer grows (to log_true_size when
  * the kernel reports it) and the load is retried. At maxLogSize the log stays
  * the kernel's rolling tail (logTruncated) and one more load without a log
  * gives the real verdict. */
 static napi_value prog_load(napi_env env, napi_callback_info info) {
-  napi_value argv[11];
-  get_args(env, info, 11, argv);
-  uint32_t type, log_level, log_size, eat, pflags, kver, max_log;
+  napi_value argv[13];
+  get_args(env, info, 13, argv);
+  uint32_t type, log_level, log_size, eat, pflags, kver, max_log, btf_id, btf_obj_fd;
   void *insns, *fds; size_t insns_len, fds_len;
   char license[128], name[16];
   arg_u32(env, argv[0], &type);
@@ -207,6 +208,8 @@ static napi_value prog_load(napi_env env, napi_callback_info info) {
   arg_string(env, argv[8], name, sizeof name);
   arg_u32(env, argv[9], &kver);
   arg_u32(env, argv[10], &max_log);
+  arg_u32(env, argv[11], &btf_id);
+  arg_u32(env, argv[12], &btf_obj_fd);
   if (max_log < 128 || max_log > (UINT32_MAX >> 2)) max_log = UINT32_MAX >> 2;
   if (log_size > max_log) log_size = max_log;
 
@@ -233,6 +236,10 @@ static napi_value prog_load(napi_env env, napi_callback_info info) {
     memcpy(a.pl.prog_name, name, sizeof a.pl.prog_name - 1);
     a.pl.expected_attach_type = eat;
     a.pl.fd_array = fds ? ptr(fds) : 0;
+    /* attach_btf_id: a tracing program's target in the kernel's (or a module's) BTF;
+     * attach_prog_fd is attach_btf_obj_fd in the same union (0: vmlinux). */
+    a.pl.attach_btf_id = btf_id;
+    a.pl.attach_prog_fd = btf_obj_fd;
     rc = sys_bpf(CMD_PROG_LOAD, &a);
     err = errno;
     if (verdict_only) break;

@@ -51,6 +51,24 @@ describe('verifier log parsing', () => {
   });
 });
 
+/** The type id of typedef `name` in /sys/kernel/btf/vmlinux (a minimal BTF walk), or null without the file. */
+function btfTypedefId(name: string): number | null {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fs = require('fs') as typeof import('fs');
+  if (!fs.existsSync('/sys/kernel/btf/vmlinux')) return null;
+  const b = fs.readFileSync('/sys/kernel/btf/vmlinux');
+  const hdr = b.readUInt32LE(4), typeOff = b.readUInt32LE(8), typeLen = b.readUInt32LE(12), strOff = b.readUInt32LE(16);
+  const str = (o: number): string => { const s0 = hdr + strOff + o; return b.subarray(s0, b.indexOf(0, s0)).toString(); };
+  const extra: Record<number, (vlen: number) => number> = { 1: () => 4, 3: () => 12, 4: (v) => 12 * v, 5: (v) => 12 * v, 6: (v) => 8 * v, 13: (v) => 8 * v, 14: () => 4, 15: (v) => 12 * v, 17: () => 4, 19: (v) => 12 * v };
+  let at = hdr + typeOff;
+  for (let id = 1; at < hdr + typeOff + typeLen; id++) {
+    const info = b.readUInt32LE(at + 4), kind = (info >>> 24) & 0x1f, vlen = info & 0xffff;
+    if (kind === 8 && str(b.readUInt32LE(at)) === name) return id;
+    at += 12 + (extra[kind]?.(vlen) ?? 0);
+  }
+  return null;
+}
+
 const avail = oracle.available();
 const kernel = avail.ok ? describe : describe.skip;
 
@@ -108,6 +126,19 @@ kernel(`kernel oracle${avail.ok ? '' : ` (skipped: ${avail.reason})`}`, () => {
     const ok = oracle.loadVerdict({ type: XDP, insns: prog(movImm(0, 1), EXIT) });
     expect(ok).toMatchObject({ accepted: true, errno: 0, lastErrorLine: '' });
     expect(ok.stats?.processed).toBe(2);
+  });
+
+  test('attachBtfId: a tp_btf program attaches to a btf_trace_<tp> typedef of the kernel BTF', () => {
+    const TRACING = 26, TRACE_RAW_TP = 23;
+    // find the typedef's id the way libbpf does, from the raw BTF: scan for the name, then count types
+    const id = btfTypedefId('btf_trace_sched_switch');
+    if (id === null) return;
+    const noId = oracle.loadVerdict({ type: TRACING, expectedAttachType: TRACE_RAW_TP, insns: prog(movImm(0, 0), EXIT) });
+    expect(noId).toMatchObject({ accepted: false, errnoName: 'EINVAL', lastErrorLine: 'Tracing programs must provide btf_id' });
+    // r2 = ctx->args[2] (next), r0 = *(u32 *)(r2 + 0): a trusted task_struct pointer
+    const ok = oracle.loadVerdict({ type: TRACING, expectedAttachType: TRACE_RAW_TP, attachBtfId: id, insns: prog([0x79, 2, 1, 16, 0], [0x61, 0, 2, 0, 0], movImm(0, 0), EXIT), logLevel: 2 });
+    expect(ok).toMatchObject({ accepted: true, errno: 0 });
+    expect(ok.log).toContain('R2=trusted_ptr_task_struct()');
   });
 
   test('the log grows on ENOSPC until it is whole', () => {

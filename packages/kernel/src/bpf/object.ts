@@ -15,6 +15,8 @@ import type { BpfMap } from './maps/map';
 import type { BpfProg } from './prog';
 import { runProgram, type RunCtx, type RunOutcome } from './run';
 import { hasTestRun, type TestRunAttr, type TestRunResult } from './test-run';
+import { resolveAttachBtfId } from './attach-btf';
+import { vmlinuxBtf } from './vmlinux-btf';
 
 /** BPF_OBJ_NAME_LEN - 1 */
 const NAME_MAX = 15;
@@ -213,9 +215,18 @@ export function loadBpfObject(kernel: Kernel, object: BpfObject | Uint8Array, op
       insns[i] = insns[i].with({ src: ref.kind === 'map' ? BPF_PSEUDO_MAP_FD : BPF_PSEUDO_MAP_VALUE, imm: fds[ref.mapIndex] });
       insns[i + 1] = insns[i + 1].with({ imm: ref.offset });
     }
+    // libbpf_find_attach_btf_id: tp_btf/fentry/lsm targets become ids in the kernel BTF
+    const progType = opts.progType ?? p.progType;
+    let attachBtfId: number | undefined;
+    if (progType === BpfProgType.TRACING || progType === BpfProgType.LSM) {
+      const a = resolveAttachBtfId(vmlinuxBtf(), p.attachTarget, p.name);
+      if ('errno' in a) throw new ProgLoadError(a.errno, p.name, a.message, `${a.message}\n`).wrap(obj.file);
+      attachBtfId = a.id;
+    }
     const r = kernel.bpf.progLoad({
-      progType: opts.progType ?? p.progType, insns, license: obj.license, expectedAttachType: p.expectedAttachType,
-      progFlags: p.progFlags, name: p.name.slice(0, NAME_MAX), logLevel: opts.logLevel ?? 1,
+      progType, insns, license: obj.license, expectedAttachType: p.expectedAttachType,
+      progFlags: p.progFlags, name: p.name.slice(0, NAME_MAX), logLevel: opts.logLevel ?? 1, attachBtfId,
+      btfFuncInfo: (p.funcInfo?.length ?? 0) > 0,
     });
     if (r.fd < 0) throw new ProgLoadError(-r.fd, p.name, r.error, r.log).wrap(obj.file);
     loaded.programs.set(p.name, new ProgHandle(kernel, p.name, r.fd, r.prog!, p));

@@ -1,0 +1,133 @@
+/**
+ * Tracing programs' context (BPF_PROG_TYPE_TRACING, tp_btf): the attach target from the kernel BTF
+ * (bpf_check_attach_target for BPF_TRACE_RAW_TP) and reads of its u64 argument array
+ * (bpf_tracing_btf_ctx_access / btf_ctx_access), which yield scalars or PTR_TO_BTF_ID.
+ */
+import { BpfAttachType } from '@bpfsim/uapi';
+import type { KernelBtf, KernelBtfType, VerifyOptions } from './api';
+import { isModifier, isSmallInt, isStruct, K, kindStr, nameOf, skipModifiers, typeById, typeNameOf } from './btf';
+import type { Checker } from './check';
+import { eacces, einval, Reject } from './errors';
+import { RAW_TP_NULL_ARGS } from './raw-tp-null-args';
+import { ptr, type Reg } from './state';
+
+/** MAX_BPF_FUNC_ARGS: the context is u64 args[12]. */
+const MAX_BPF_FUNC_ARGS = 12;
+const TRACE_PREFIX = 'btf_trace_';
+
+/** The resolved attach target: the traced function's name as the log prints it, and its prototype. */
+export interface AttachTarget {
+  btf: KernelBtf;
+  /** attach_func_name: the tracepoint's name (`sched_switch`). */
+  name: string;
+  /** attach_func_proto: the btf_trace_<tp> prototype, `void *__data` first. */
+  proto: KernelBtfType;
+  /** The first argument is the tracepoint's `void *__data` (attach_btf_trace). */
+  skipFirst: boolean;
+}
+
+/** Attach types that need a BPF trampoline: the reference kernel refuses them with EPERM before verifying. */
+const TRAMPOLINE = new Set<number>([BpfAttachType.TRACE_FENTRY, BpfAttachType.TRACE_FEXIT, BpfAttachType.MODIFY_RETURN]);
+
+/** True when bpf(BPF_PROG_LOAD) fails with EPERM and an empty log before the verifier runs (fentry, fexit, fmod_ret). */
+export function needsTrampoline(opts: VerifyOptions): boolean {
+  return TRAMPOLINE.has(opts.expectedAttachType ?? 0);
+}
+
+/**
+ * check_attach_btf_id / bpf_check_attach_target for a tracing program. Throws the kernel's message
+ * (EINVAL; an empty message where the kernel logs none). bpfsim verifies tp_btf (BPF_TRACE_RAW_TP) only.
+ */
+export function checkAttachTarget(opts: VerifyOptions): AttachTarget {
+  const id = opts.attachBtfId ?? 0;
+  if (!id) throw einval('Tracing programs must provide btf_id');
+  const btf = opts.kernelBtf;
+  if (!btf) throw new Reject('bpfsim has no kernel BTF to verify a tracing program against (VerifyOptions.kernelBtf)', 'EINVAL');
+  const t = btf.types[id];
+  if (!t) throw einval(`attach_btf_id ${id} is invalid`);
+  const eat = opts.expectedAttachType ?? 0;
+  if (eat === BpfAttachType.LSM_MAC || eat === BpfAttachType.TRACE_ITER) {
+    if (t.kind !== K.FUNC) throw einval(`attach_btf_id ${id} is not a function`);
+    throw new Reject(`bpfsim does not verify ${eat === BpfAttachType.LSM_MAC ? 'lsm' : 'iter'} tracing programs yet`, 'EINVAL');
+  }
+  if (eat !== BpfAttachType.TRACE_RAW_TP) throw new Reject('', 'EINVAL');
+  if (t.kind !== K.TYPEDEF) throw einval(`attach_btf_id ${id} is not a typedef`);
+  if (!t.name.startsWith(TRACE_PREFIX)) throw einval(`attach_btf_id ${id} points to wrong type name ${t.name}`);
+  // the typedef is a pointer to the probe's prototype (the kernel reads the template FUNC of the same shape)
+  const p = typeById(btf, t.type ?? 0);
+  const proto = p.kind === K.PTR ? typeById(btf, p.type ?? 0) : p;
+  if (proto.kind !== K.FUNC_PROTO) throw new Reject('', 'EINVAL');
+  return { btf, name: t.name.slice(TRACE_PREFIX.length), proto, skipFirst: true };
+}
+
+/**
+ * btf_ctx_arg_idx: which argument slot `off` falls in. As in the kernel, slots are counted over the
+ * whole prototype (the tracepoint's `void *__data` included) and then the return value.
+ */
+function ctxArgIdx(btf: KernelBtf, proto: KernelBtfType, off: number): number {
+  const params = proto.params ?? [];
+  let end = 0;
+  const slot = (id: number): number => {
+    const t = skipModifiers(btf, id).t;
+    return t.kind === K.PTR ? 8 : Math.ceil((t.size ?? 0) / 8) * 8;
+  };
+  for (let i = 0; i < params.length; i++) {
+    end += slot(params[i].type);
+    if (off < end) return i;
+  }
+  end += slot(proto.returnType ?? 0);
+  return off < end ? params.length : params.length + 1;
+}
+
+/** is_void_or_int_ptr: `void *` and `int *` arguments read as scalars. */
+function isVoidOrIntPtr(btf: KernelBtf, t: KernelBtfType): boolean {
+  const to = skipModifiers(btf, t.type ?? 0).t;
+  return to.kind === 0 || to.kind === K.INT;
+}
+
+/**
+ * An access of `size` bytes at `off` to a tracing program's context: the kernel's
+ * bpf_tracing_btf_ctx_access. Writes the kernel's log lines and throws its error; returns what a
+ * load yields: a PTR_TO_BTF_ID register, or null for a scalar.
+ */
+export function tracingCtxAccess(c: Checker, target: AttachTarget, off: number, size: number, write: boolean): Reg | null {
+  const bad = (): never => { throw eacces(`invalid bpf_context access off=${off} size=${size}`); };
+  const say = (line: string): void => { if (c.log.level) c.log.write(line + '\n'); };
+  // bpf_tracing_ctx_access
+  if (off < 0 || off >= 8 * MAX_BPF_FUNC_ARGS || write || off % size !== 0) bad();
+  // btf_ctx_access
+  const { btf, proto, name } = target;
+  if (off % 8) { say(`func '${name}' offset ${off} is not multiple of 8`); bad(); }
+  const arg = ctxArgIdx(btf, proto, off);
+  let params = proto.params ?? [];
+  let nrArgs = params.length;
+  if (target.skipFirst) { params = params.slice(1); nrArgs--; }
+  if (arg >= nrArgs) { say(`func '${name}' doesn't have ${arg + 1}-th argument`); bad(); }
+  let t = typeById(btf, params[arg].type);
+  while (isModifier(t)) t = typeById(btf, t.type ?? 0);
+  if (isSmallInt(t) || t.kind === K.ENUM || t.kind === K.ENUM64 || isStruct(t)) return null;
+  if (t.kind !== K.PTR) {
+    say(`func '${name}' arg${arg} '${nameOf(t)}' has type ${kindStr(t)}. Only pointer access is allowed`);
+    bad();
+  }
+  if (size !== 8) { say(`func '${name}' size ${size} must be 8`); bad(); }
+  if (isVoidOrIntPtr(btf, t)) return null;
+  const marks = RAW_TP_NULL_ARGS.get(name);
+  const maybeNull = marks !== undefined && (marks.nullMask & (1 << arg)) !== 0;
+  const errPtr = marks !== undefined && (marks.errMask & (1 << arg)) !== 0;
+  let id = t.type ?? 0;
+  let to = typeById(btf, id);
+  while (isModifier(to)) { id = to.type ?? 0; to = typeById(btf, id); }
+  if (!isStruct(to)) {
+    say(`func '${name}' arg${arg} type ${kindStr(to)} is not a struct`);
+    bad();
+  }
+  say(`func '${name}' arg${arg} has btf_id ${id} type ${kindStr(to)} '${nameOf(to)}'`);
+  if (errPtr) {
+    // "marking pointer arg%d as scalar as it may encode error" has no newline in the kernel
+    if (c.log.level) c.log.write(`marking pointer arg${arg} as scalar as it may encode error`);
+    return null;
+  }
+  // prog_args_trusted: tp_btf arguments are trusted
+  return ptr('ptr_btf', { btfId: id, btfName: typeNameOf(btf, id), trusted: true, maybeNull });
+}
