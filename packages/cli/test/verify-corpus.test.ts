@@ -15,17 +15,9 @@ const refusals = JSON.parse(fs.readFileSync(path.join(corpus, 'kernel-refusals.j
 
 /** program -> the start of bpfsim's error, for programs the kernel accepts but bpfsim cannot verify yet. */
 const GAPS: Record<string, RegExp> = {
-  'cgroup_sock.bpf.o:sock_no_raw': /^bpfsim does not describe program type BPF_PROG_TYPE_CGROUP_SOCK$/,
-  'cgroup_sock.bpf.o:connect_redirect': /^bpfsim does not describe program type BPF_PROG_TYPE_CGROUP_SOCK_ADDR$/,
-  'cgroup_sock.bpf.o:sysctl_ro_net': /^bpfsim does not describe program type BPF_PROG_TYPE_CGROUP_SYSCTL$/,
-  'cgroup_sock.bpf.o:dev_only_null': /^bpfsim does not describe program type BPF_PROG_TYPE_CGROUP_DEVICE$/,
-  'raw_tp.bpf.o:btf_switch': /^bpfsim does not describe program type BPF_PROG_TYPE_TRACING$/,
-  'map_in_map.bpf.o:mim_count': /^R1 type=map_value expected=map_ptr$/,
 };
 /** Objects bpfsim cannot load at all yet (a map type it does not model). */
-const UNLOADABLE: Record<string, RegExp> = {
-  'sockmap.bpf.o': /BPF_MAP_TYPE_SOCKMAP is a kernel map type bpfsim does not model yet/,
-};
+const UNLOADABLE: Record<string, RegExp> = {};
 
 const objects = fs.readdirSync(corpus).filter((f) => f.endsWith('.bpf.o')).sort();
 

@@ -23,6 +23,11 @@ export interface MapInfo {
   spinLockOff?: number;
   /** For BPF_MAP_TYPE_ARRAY with BPF_F_MMAPABLE / global data: the frozen/readonly flag. */
   frozen?: boolean;
+  /**
+   * ARRAY_OF_MAPS / HASH_OF_MAPS: the inner-map template (the kernel's inner_map_meta, which has no
+   * name). A lookup's non-null result is a map pointer to it, usable as another lookup's map.
+   */
+  inner?: MapInfo;
 }
 
 /** One line of BTF line info (optional): shown as `; <source>` before the instruction it starts at. */
@@ -44,8 +49,47 @@ export interface VerifyOptions {
   logLevel?: 0 | 1 | 2;
   /** Names of bpf-to-bpf subprograms by start instruction (for the log; optional). */
   subprogNames?: ReadonlyMap<number, string> | Readonly<Record<number, string>>;
+  /**
+   * BTF func_info came with the program (libbpf passes it for objects built with -g). Without it the
+   * kernel refuses tail calls and LD_ABS/LD_IND in subprograms (check_abnormal_return).
+   */
+  btfFuncInfo?: boolean;
   /** BTF line info (optional). */
   lineInfo?: readonly LineInfo[];
+  /** The kernel's BTF (vmlinux): tracing programs' attach targets and the structs they read. */
+  kernelBtf?: KernelBtf;
+  /** attach_btf_id: the target's id in kernelBtf (tp_btf: the `btf_trace_<tracepoint>` typedef). */
+  attachBtfId?: number;
+}
+
+/**
+ * The kernel BTF as the verifier reads it: types by id (0 is void), names resolved. @bpfsim/loader's
+ * parsed Btf has this shape; the verifier does not depend on the loader.
+ */
+export interface KernelBtf {
+  readonly types: readonly KernelBtfType[];
+}
+
+/** One BTF type (the fields a kind does not have are absent). `kind` is the BTF_KIND_* number. */
+export interface KernelBtfType {
+  readonly kind: number;
+  readonly name: string;
+  /** INT, STRUCT, UNION, ENUM, FLOAT: byte size. */
+  readonly size?: number;
+  /** PTR, TYPEDEF, modifiers, FUNC, VAR, DECL_TAG: the referenced type. */
+  readonly type?: number;
+  /** INT encoding bits (BTF_INT_SIGNED...) and width. */
+  readonly encoding?: number;
+  readonly bits?: number;
+  readonly members?: readonly { readonly name: string; readonly type: number; readonly bitOffset: number; readonly bitfieldSize: number }[];
+  /** ARRAY. */
+  readonly elemType?: number;
+  readonly nelems?: number;
+  /** FUNC_PROTO. */
+  readonly returnType?: number;
+  readonly params?: readonly { readonly name: string; readonly type: number }[];
+  /** FWD: a union (kflag). */
+  readonly union?: boolean;
 }
 
 /** How the verifier ended, as the kernel's bpf() would report it. */

@@ -4,15 +4,17 @@
  * return value ranges, returning to the caller).
  */
 import type { Insn } from '@bpfsim/isa';
-import * as op from '@bpfsim/uapi';
-import { HELPER_NAMES, HELPER_PROTOS, type BpfArgSpec } from '@bpfsim/uapi';
+import { op } from './opcodes';
+import { HELPER_NAMES, helperAllowed, helperProto, retRangeFor, type BpfArgSpec } from '@bpfsim/uapi';
 import * as S from './bridge/scalar';
 import { eacces, einval, Reject } from './errors';
 import type { Checker } from './check';
 import { typeName } from './check';
+import { BTF_HELPER_PROTOS, btfHelperResult, checkBtfArg, NOT_ALLOWED_IN_TP_BTF, refinedRetval } from './btf-helpers';
 import { checkHelperMem } from './mem';
-import { callbackExit, helperCallback, SYNC_CALLBACK_HELPERS } from './callback';
-import { isPtr, newFrame, notInit, ptr, scalar, type Reg } from './state';
+import { pathStep } from './path';
+import { callbackExit, helperCallback, SYNC_CALLBACK_HELPERS, invalidScalar } from './callback';
+import { cloneState, isPtr, newFrame, notInit, ptr, scalar, type Reg, type VState } from './state';
 
 const MAX_CALL_FRAMES = 8;
 const BPF_MAX_VAR_SIZ = 1n << 29n;
@@ -34,6 +36,8 @@ const EXPECTED: Partial<Record<string, { types: string[]; text: string }>> = {
   ARG_PTR_TO_SOCK_COMMON: { types: ['sock_common', 'sock', 'tcp_sock'], text: 'sock_common, sock, tcp_sock, xdp_sock' },
   ARG_PTR_TO_BTF_ID_SOCK_COMMON: { types: ['sock_common', 'sock', 'tcp_sock'], text: 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_' },
   ARG_PTR_TO_CONST_STR: { types: ['map_value'], text: 'map_value' },
+  // per-CPU kernel variables (__ksym) are the only such pointers; bpfsim has none
+  ARG_PTR_TO_PERCPU_BTF_ID: { types: [], text: 'percpu_ptr_, percpu_rcu_ptr_, percpu_trusted_ptr_' },
 };
 
 /** Map types each map-taking helper accepts (check_map_func_compatibility, by function). */
@@ -47,6 +51,11 @@ const FUNC_MAPS: Record<number, readonly number[]> = {
   51: [op.BpfMapType.DEVMAP, op.BpfMapType.DEVMAP_HASH, op.BpfMapType.CPUMAP, op.BpfMapType.XSKMAP],
   33: [op.BpfMapType.CGROUP_ARRAY], 37: [op.BpfMapType.CGROUP_ARRAY],
   195: [op.BpfMapType.PERCPU_HASH, op.BpfMapType.PERCPU_ARRAY, op.BpfMapType.LRU_PERCPU_HASH],
+  // sk_redirect_map, sock_map_update, msg_redirect_map; sk_redirect_hash, sock_hash_update, msg_redirect_hash; sk_select_reuseport
+  52: [op.BpfMapType.SOCKMAP], 53: [op.BpfMapType.SOCKMAP], 60: [op.BpfMapType.SOCKMAP],
+  72: [op.BpfMapType.SOCKHASH], 70: [op.BpfMapType.SOCKHASH], 71: [op.BpfMapType.SOCKHASH],
+  82: [op.BpfMapType.REUSEPORT_SOCKARRAY, op.BpfMapType.SOCKMAP, op.BpfMapType.SOCKHASH],
+  156: [op.BpfMapType.TASK_STORAGE], 157: [op.BpfMapType.TASK_STORAGE], // task_storage_get / _delete
 };
 /** Helpers each special map type accepts (check_map_func_compatibility, by map). */
 const MAP_FUNCS: Record<number, readonly number[]> = {
@@ -58,21 +67,74 @@ const MAP_FUNCS: Record<number, readonly number[]> = {
   [op.BpfMapType.QUEUE]: [87, 88, 89],
   [op.BpfMapType.STACK]: [87, 88, 89],
   [op.BpfMapType.BLOOM_FILTER]: [87, 89],
+  // and map_update_elem / map_delete_elem where may_update_sockmap() allows them (maySockmapUpdate)
+  [op.BpfMapType.SOCKMAP]: [52, 53, 60, 82, 1],
+  [op.BpfMapType.SOCKHASH]: [72, 70, 71, 82, 1],
+  [op.BpfMapType.TASK_STORAGE]: [156, 157, 194 /* kptr_xchg */],
 };
+
+const isSockMapType = (t: number): boolean => t === op.BpfMapType.SOCKMAP || t === op.BpfMapType.SOCKHASH;
+
+/**
+ * may_update_sockmap(): program types that may update / delete sock map entries with
+ * bpf_map_update_elem / bpf_map_delete_elem (no locked socket in reach). Tracing only as a BPF
+ * iterator; sock_ops may only delete (it updates through bpf_sock_map_update / bpf_sock_hash_update).
+ */
+function maySockmapUpdate(c: Checker, id: number): boolean {
+  if (id !== 2 && id !== 3) return false;
+  const T = op.BpfProgType;
+  switch (c.info.type) {
+    case T.TRACING: if (c.opts.expectedAttachType === op.BpfAttachType.TRACE_ITER) return true; break;
+    case T.SOCK_OPS: if (id === 3) return true; break;
+    case T.SOCKET_FILTER: case T.SCHED_CLS: case T.SCHED_ACT: case T.XDP: case T.SK_REUSEPORT: case T.FLOW_DISSECTOR:
+    case T.SK_LOOKUP:
+      return true;
+    default: break;
+  }
+  c.log.write('cannot update sockmap in this context\n');
+  return false;
+}
+
+/** resolve_map_arg_type(): a sock map's value argument is the socket itself. */
+const SOCK_VALUE_ARG: BpfArgSpec = { type: 'ARG_PTR_TO_BTF_ID_SOCK_COMMON', flags: [] };
 
 const helperName = (id: number): string => (id >= 0 && id < HELPER_NAMES.length ? HELPER_NAMES[id] : 'unknown');
 
 interface Meta { funcStart?: number; constKey?: bigint; map?: Reg['map']; msizeMax: bigint; memSize: number; refObjId: number; releaseRegno: number; rawRegno: number; rawSize: number }
 
-export function checkHelperCall(c: Checker, insn: Insn): void {
+/** bpf_helper_changes_pkt_data: helpers after which every packet pointer is invalid (tail calls: the callee might). */
+const CHANGES_PKT_DATA = new Set([
+  13 /* clone_redirect */, 10 /* l3_csum_replace */, 11 /* l4_csum_replace */, 73 /* lwt_push_encap */,
+  76 /* lwt_seg6_action */, 75 /* lwt_seg6_adjust_srh */, 74 /* lwt_seg6_store_bytes */, 91 /* msg_pop_data */,
+  63 /* msg_pull_data */, 90 /* msg_push_data */, 50 /* skb_adjust_room */, 43 /* skb_change_head */,
+  31 /* skb_change_proto */, 38 /* skb_change_tail */, 39 /* skb_pull_data */, 9 /* skb_store_bytes */,
+  19 /* skb_vlan_pop */, 18 /* skb_vlan_push */, 143 /* store_hdr_opt */, 44 /* xdp_adjust_head */,
+  54 /* xdp_adjust_meta */, 65 /* xdp_adjust_tail */, 12 /* tail_call */,
+]);
+
+/** clear_all_pkt_pointers: packet pointers in every frame and stack slot become unknown scalars. */
+function clearAllPktPointers(st: VState): void {
+  const isPkt = (r: Reg): boolean => r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end';
+  for (const f of st.frames) {
+    for (let i = 0; i < f.regs.length; i++) if (isPkt(f.regs[i])) f.regs[i] = scalar();
+    for (const sl of f.stack) if (sl.types[7] === 'spill' && isPkt(sl.spilled)) sl.spilled = scalar();
+  }
+}
+
+/**
+ * check_helper_call. Returns the next instruction when it is not the one after the call: a tail call in
+ * a subprogram may not come back, so the verifier also takes the subprogram's exit from there.
+ */
+export function checkHelperCall(c: Checker, insn: Insn): number | 'exit' | undefined {
   const id = insn.imm;
   const name = helperName(id);
   if (id < 0 || id >= HELPER_NAMES.length) throw einval(`invalid func ${name}#${id}`);
-  if (!c.info.helpers.includes(id)) throw einval(`program of this type cannot use helper ${name}#${id}`);
-  const proto = HELPER_PROTOS.get(id);
+  if (!helperAllowed(c.info, id, c.opts.expectedAttachType ?? 0)) throw einval(`program of this type cannot use helper ${name}#${id}`);
+  const proto = helperProto(id, c.info.type) ?? BTF_HELPER_PROTOS.get(id);
   if (!proto) throw new Reject(`bpfsim has no prototype for helper ${name}#${id}`, 'ENOTSUPP');
   const license = c.opts.license ?? 'GPL';
   if (proto.gplOnly && !gplCompatible(license)) throw einval('cannot call GPL-restricted function from non-GPL compatible program');
+  if (c.attach && NOT_ALLOWED_IN_TP_BTF.has(id)) throw einval('helper call is not allowed in probe');
   if (proto.mightSleep) throw einval('helper call might sleep in a non-sleepable prog');
   if (!SYNC_CALLBACK_HELPERS.has(id) && proto.args.some((a) => a.type === 'ARG_PTR_TO_FUNC')) {
     throw new Reject(`bpfsim does not verify callbacks of ${name}#${id} yet`, 'ENOTSUPP');
@@ -88,6 +150,9 @@ export function checkHelperCall(c: Checker, insn: Insn): void {
   }
   if (id === 12 && c.cur.refs.length) throw einval('tail_call would lead to reference leak');
   // check_get_func_ip: only kprobe (and tracing) programs know their function's address
+  if (id === 173 && c.info.type === op.BpfProgType.TRACING) {
+    throw new Reject(`func ${name}#${id} supported only for fentry/fexit/fmod_ret programs`, 'ENOTSUPP');
+  }
   if (id === 173 && c.info.type !== op.BpfProgType.KPROBE) {
     throw new Reject(`func ${name}#${id} not supported for program type ${c.info.type}`, 'ENOTSUPP');
   }
@@ -101,7 +166,7 @@ export function checkHelperCall(c: Checker, insn: Insn): void {
   const elide = id === 1 && meta.map !== undefined && meta.constKey !== undefined && meta.constKey >= 0n && meta.constKey < BigInt(meta.map.maxEntries);
   const maybeNull = ret.flags.includes('PTR_MAYBE_NULL') && !elide;
   switch (ret.type) {
-    case 'RET_INTEGER': c.setReg(0, scalar()); break;
+    case 'RET_INTEGER': c.setReg(0, scalar(refinedRetval(id, meta.msizeMax))); break;
     case 'RET_VOID': c.setReg(0, notInit()); break;
     case 'RET_PTR_TO_MAP_VALUE': c.setReg(0, ptr('map_value', { map: meta.map, maybeNull })); break;
     case 'RET_PTR_TO_SOCKET': c.setReg(0, ptr('sock', { maybeNull })); break;
@@ -110,10 +175,12 @@ export function checkHelperCall(c: Checker, insn: Insn): void {
     case 'RET_PTR_TO_MEM':
       c.setReg(0, ptr(ret.flags.includes('MEM_RINGBUF') ? 'ringbuf_mem' : 'mem', { maybeNull, memSize: meta.memSize }));
       break;
+    case 'RET_PTR_TO_BTF_ID': c.setReg(0, btfHelperResult(c, id) ?? scalar()); break;
     default: c.setReg(0, scalar()); break;
   }
   if (maybeNull) c.regs[0].id = ++c.idGen;
-  if (proto.acquires) {
+  // is_acquire_function(): a sock map lookup returns a referenced socket
+  if (proto.acquires || (id === 1 && meta.map !== undefined && isSockMapType(meta.map.type))) {
     const rid = ++c.idGen;
     c.cur.refs.push({ id: rid, insnIdx: c.idx, kind: 'ptr' });
     c.regs[0].id = rid;
@@ -126,13 +193,25 @@ export function checkHelperCall(c: Checker, insn: Insn): void {
     const mt = meta.map.type;
     const allowedFuncs = MAP_FUNCS[mt];
     const allowedMaps = FUNC_MAPS[id];
-    if ((allowedFuncs && !allowedFuncs.includes(id)) || (allowedMaps && !allowedMaps.includes(mt))) {
+    if ((allowedFuncs && !allowedFuncs.includes(id) && !(isSockMapType(mt) && maySockmapUpdate(c, id))) ||
+      (allowedMaps && !allowedMaps.includes(mt))) {
       throw einval(`cannot pass map_type ${mt} into func ${name}#${id}`);
     }
   }
+  if (id === 12 && c.cur.frames.length > 1) {
+    // the fall-through (the tail call failed) is explored later; here the subprogram returns an unknown R0
+    c.markRegScratched(0);
+    c.pushPath(cloneState(c.cur), c.idx + 1, c.idx);
+    clearAllPktPointers(c.cur);
+    c.setReg(0, scalar());
+    return processExit(c);
+  }
+  if (id !== 12 && CHANGES_PKT_DATA.has(id)) clearAllPktPointers(c.cur);
+  return undefined;
 }
 
-const gplCompatible = (l: string): boolean =>
+/** license_is_gpl_compatible. */
+export const gplCompatible = (l: string): boolean =>
   ['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL'].includes(l);
 
 function isNullScalar(r: Reg): boolean { return r.type === 'scalar' && S.isConst(r.s) && S.constValue(r.s) === 0n; }
@@ -144,11 +223,21 @@ function checkFuncArg(c: Checker, i: number, arg: BpfArgSpec | undefined, prev: 
   if (arg.type === 'ARG_ANYTHING') return;
   // may_access_direct_pkt_data with the helper's meta: only helpers marked pkt_access take packet pointers
   if ((reg.type === 'pkt' || reg.type === 'pkt_meta') && (!c.info.pktAccess || !pktAccess)) throw eacces('helper access to the packet is not allowed');
+  if (arg.type === 'ARG_PTR_TO_MAP_VALUE' && meta.map && isSockMapType(meta.map.type)) {
+    if (arg.flags.length) throw einval('invalid arg_type for sockmap/sockhash');
+    arg = SOCK_VALUE_ARG;
+  }
   const mayBeNull = arg.flags.includes('PTR_MAYBE_NULL');
   const exp = EXPECTED[arg.type];
+  if (arg.type === 'ARG_PTR_TO_BTF_ID' && !(isNullScalar(reg) && mayBeNull)) checkBtfArg(c, c.prog[c.idx].imm, i, regno, reg, typeName(reg));
   if (!(isNullScalar(reg) && mayBeNull) && exp) {
-    const okType = exp.types.includes(reg.type) && (!reg.maybeNull || false);
+    // check_reg_type: trusted BTF pointers are memory too (read-only: a helper may not write kernel structs)
+    const btfMem = reg.type === 'ptr_btf' && Boolean(reg.trusted) && !reg.rcu && !reg.untrusted && !reg.maybeNull && exp.text.endsWith(', buf, trusted_ptr_');
+    const okType = ((exp.types.includes(reg.type) && !reg.untrusted) || btfMem) && (!reg.maybeNull || false);
     if (!okType) throw eacces(`R${regno} type=${typeName(reg)} expected=${exp.text}`);
+    if (btfMem && arg.type === 'ARG_PTR_TO_MEM' && !arg.flags.includes('MEM_RDONLY')) {
+      throw eacces(`${helperName(c.prog[c.idx].imm)}() may write into memory pointed by R${regno} type=${typeName(reg)}`);
+    }
     if (arg.type === 'ARG_PTR_TO_MEM' && reg.rdonly && !arg.flags.includes('MEM_RDONLY')) {
       throw eacces(`R${regno} type=${typeName(reg)} expected=${exp.text}`);
     }
@@ -263,7 +352,7 @@ export function checkFuncCall(c: Checker, insn: Insn): number {
     c.log.write('callee:\n');
     c.printState(true);
   }
-  c.path.push(`${c.idx}: call to subprogram at ${target}`);
+  c.path = pathStep(c.path, 'call', c.idx, target);
   return target;
 }
 
@@ -280,14 +369,12 @@ export function processExit(c: Checker): number | 'exit' {
     }
     if (st.activeLock) throw einval('BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region');
     const r0 = c.readReg(0);
-    const range = c.info.retRange;
+    const range = retRangeFor(c.info, c.opts.expectedAttachType ?? 0);
     if (range) {
       if (r0.type !== 'scalar') throw einval(`At program exit the register R0 is not a known value (${typeName(r0)})`);
       const [lo, hi] = range;
       if (!(r0.s.smin >= BigInt(lo) && r0.s.smax <= BigInt(hi))) {
-        const tn = S.isUnknown(r0.s) ? '' : !S.isConst(r0.s) && r0.s.varOff.mask !== (1n << 64n) - 1n ? ` var_off=(0x${r0.s.varOff.value.toString(16)}; 0x${r0.s.varOff.mask.toString(16)})` : '';
-        const txt = S.isConst(r0.s) ? ` smin=${r0.s.smin} smax=${r0.s.smax}` : tn || ` smin=${r0.s.smin} smax=${r0.s.smax}`;
-        throw einval(`At program exit the register R0 has${txt} should have been in [${lo}, ${hi}]`);
+        throw einval(invalidScalar(r0, 'At program exit', 'R0', lo, hi));
       }
     }
     void isPtr;
@@ -311,6 +398,6 @@ export function processExit(c: Checker): number | 'exit' {
     c.log.write(`to caller at ${ret}:\n`);
     c.printState(true);
   }
-  c.path.push(`${c.idx}: return to ${ret}`);
+  c.path = pathStep(c.path, 'return', c.idx, ret);
   return ret;
 }

@@ -7,9 +7,10 @@
  * state at the callsite is covered by an earlier one (or, for bpf_loop, until as many visits as R1's
  * upper bound were pushed).
  */
-import * as op from '@bpfsim/uapi';
+import { op } from './opcodes';
 import * as S from './bridge/scalar';
 import { eacces, einval, Reject } from './errors';
+import { pathStep } from './path';
 import type { Checker, Checkpoint } from './check';
 import { cloneState, newFrame, notInit, ptr, scalar, type Frame, type Reg } from './state';
 
@@ -109,7 +110,7 @@ export function callbackExit(c: Checker): number {
     c.printState(true);
   }
   widenImpreciseScalars(c, ret);
-  c.path.push(`${c.idx}: callback returns to its call at ${ret}`);
+  c.path = pathStep(c.path, 'cbreturn', c.idx, ret);
   return ret;
 }
 

@@ -5,7 +5,7 @@
  * exits in call.ts, pruning in prune.ts.
  */
 import type { Insn } from '@bpfsim/isa';
-import * as op from '@bpfsim/uapi';
+import { op } from './opcodes';
 import type { ProgTypeInfo } from '@bpfsim/uapi';
 import type { MapInfo, VerifyOptions } from './api';
 import * as S from './bridge/scalar';
@@ -15,9 +15,11 @@ import { checkMemAccess } from './mem';
 import { checkHelperCall, checkFuncCall, processExit } from './call';
 import { isStateVisited, finishCheckpoint, type Explored } from './prune';
 import { insnText } from './text';
+import type { AttachTarget } from './btf-ctx';
+import { pathStep, type PathStep } from './path';
 import { branchTaken, markPtrOrNull, matchPktPointers, setScalar } from './jump';
 import {
-  cloneState, frameStr, isPtr, newFrame, ptr, scalar, notInit, type Frame, type Reg, type VState,
+  cloneState, flaggedTypeStr, frameStr, isPtr, newFrame, ptr, scalar, notInit, type Frame, type Reg, type VState,
 } from './state';
 
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
@@ -28,10 +30,14 @@ const ALU_STR: Record<number, string> = {
 };
 
 /** A path waiting to be explored (push_stack). */
-interface Pending { st: VState; idx: number; prev: number; logPos: number; path: string[] }
+interface Pending { st: VState; idx: number; prev: number; logPos: number; path: PathStep | null }
 
 /** A stored checkpoint with the number of live paths below it (the kernel's `branches`). */
-export interface Checkpoint { st: VState; branches: number; parent: Checkpoint | null; idx: number; key: string }
+export interface Checkpoint {
+  st: VState; branches: number; parent: Checkpoint | null; idx: number;
+  /** Evicted from its bucket while paths below it were still open: freed when they end. */
+  evicted: boolean;
+}
 
 export class Checker {
   readonly log: VLog;
@@ -44,16 +50,15 @@ export class Checker {
   peakStates = 0;
   curStates = 0;
   maxStatesPerInsn = 0;
+  /** Remembered states by explored_state hash bucket. */
   readonly explored = new Map<number, Explored>();
-  /** Stored states per explored_state hash bucket (for the `max_states_per_insn` statistic). */
-  readonly bucketStates = new Map<number, number>();
   readonly pending: Pending[] = [];
   cur!: VState;
   curParent: Checkpoint | null = null;
   idx = 0;
   prevIdx = 0;
   /** Branch decisions on the current path, for learners. */
-  path: string[] = [];
+  path: PathStep | null = null;
   scratchedRegs = new Set<number>();
   scratchedSlots = new Set<number>();
   allScratched = true;
@@ -61,6 +66,8 @@ export class Checker {
   prevInsnPrintPos = 0;
   /** Max stack depth per subprogram (bytes). */
   readonly stackDepth: number[];
+  /** Tracing programs: the attach target whose arguments the context holds (btf-ctx.ts). */
+  attach?: AttachTarget;
 
   constructor(
     readonly prog: readonly Insn[],
@@ -210,8 +217,7 @@ export class Checker {
     let c = this.curParent;
     if (c) c.branches++;
     void c;
-    // only the latest decisions are kept for the learner's summary (long loops would make this quadratic)
-    this.pending.push({ st, idx, prev, logPos: this.log.pos, path: [...this.path.slice(-63), `from ${prev} to ${idx}`] });
+    this.pending.push({ st, idx, prev, logPos: this.log.pos, path: pathStep(this.path, 'from', prev, idx) });
   }
 
   // ---- one instruction ------------------------------------------------------------------------
@@ -259,9 +265,9 @@ export class Checker {
           if (this.cur.activeLock && (insn.src !== 0 || insn.imm !== 94)) throw einval('function calls are not allowed while holding a lock');
           if (insn.src === op.BPF_PSEUDO_CALL) return checkFuncCall(this, insn);
           if (insn.src === op.BPF_PSEUDO_KFUNC_CALL) throw einval('calling kernel function is not allowed without BTF');
-          checkHelperCall(this, insn);
+          const after = checkHelperCall(this, insn);
           this.markRegScratched(0);
-          return this.idx + 1;
+          return after ?? this.idx + 1;
         }
         if (o === op.BPF_JA) {
           if ((insn.code & 8) !== 0 || insn.src !== 0 || insn.dst !== 0 || (cls === op.BPF_JMP && insn.imm !== 0) ||
@@ -375,11 +381,13 @@ export class Checker {
       throw eacces(`R${d} 32-bit pointer arithmetic prohibited`);
     }
     if (p.maybeNull) throw eacces(`R${d} pointer arithmetic on ${typeName(p)} prohibited, null-check it first`);
+    // untrusted memory is read with probe semantics: its offset is not tracked
+    if (p.untrusted && p.type === 'mem') return { ...p };
     const known = S.isConst(off.s);
     const kval = known ? S.constValue(off.s) : 0n;
     const smin = S.isConst(off.s) ? BigInt.asIntN(64, kval) : off.s.smin;
     switch (p.type) {
-      case 'ctx': case 'map_value': case 'map_key': case 'fp': case 'pkt_meta': case 'pkt': case 'mem': case 'ringbuf_mem': case 'func':
+      case 'ctx': case 'map_value': case 'map_key': case 'fp': case 'pkt_meta': case 'pkt': case 'mem': case 'ringbuf_mem': case 'func': case 'ptr_btf':
         break;
       case 'map_ptr':
         if (known && smin === 0n && o === op.BPF_ADD) break;
@@ -445,6 +453,10 @@ export class Checker {
     const d = this.regs[insn.dst];
     if (d.type === 'ctx' || d.type === 'pkt' || d.type === 'pkt_meta' || d.type === 'flow_keys' || d.type === 'sock' || d.type === 'sock_common' || d.type === 'tcp_sock') {
       throw eacces(`BPF_ATOMIC stores into R${insn.dst} ${typeName(d)} is not allowed`);
+    }
+    // atomics are checked with strict alignment (check_generic_ptr_alignment for BTF pointers)
+    if (d.type === 'ptr_btf' && S.isConst(d.s) && (Number(BigInt.asIntN(64, S.constValue(d.s))) + d.off + insn.off) % sz !== 0) {
+      throw eacces(`misaligned access off ${BigInt.asIntN(64, S.constValue(d.s))}+${d.off}+${insn.off} size ${sz}`);
     }
     const loadReg = imm === op.BPF_CMPXCHG ? 0 : insn.src;
     if (imm & op.BPF_FETCH) {
@@ -518,12 +530,12 @@ export class Checker {
     }
     if (pred === 1) {
       this.printInsnStateIfLogging();
-      this.path.push(`${this.idx}: always jumps to ${target}`);
+      this.path = pathStep(this.path, 'always', this.idx, target);
       return target;
     }
     if (pred === 0) {
       this.printInsnStateIfLogging();
-      this.path.push(`${this.idx}: never jumps`);
+      this.path = pathStep(this.path, 'never', this.idx, this.idx + 1);
       return this.idx + 1;
     }
     const other = cloneState(this.cur);
@@ -545,7 +557,7 @@ export class Checker {
       matchPktPointers(o, insn, this.cur, other);
     }
     this.pushPath(other, target, this.idx);
-    this.path.push(`${this.idx}: falls through (${target} explored later)`);
+    this.path = pathStep(this.path, 'falls', this.idx, target);
     this.printInsnStateIfLogging();
     return this.idx + 1;
   }
@@ -569,6 +581,7 @@ export class Checker {
 }
 
 export function typeName(r: Reg): string {
+  if (r.type === 'ptr_btf' || r.untrusted) return flaggedTypeStr(r);
   const base = r.type;
   return `${r.rdonly && base === 'mem' ? 'rdonly_' : ''}${base}${r.maybeNull ? '_or_null' : ''}`;
 }

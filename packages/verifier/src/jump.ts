@@ -4,7 +4,7 @@
  * linked-scalar refinement (sync_linked_regs).
  */
 import type { Insn } from '@bpfsim/isa';
-import * as op from '@bpfsim/uapi';
+import { op } from './opcodes';
 import * as S from './bridge/scalar';
 import { isPtr, scalar, type Reg, type VState } from './state';
 
@@ -49,7 +49,9 @@ export function branchTaken(a: Reg, b: Reg, o: number, is32: boolean): 1 | 0 | -
     let p = a, s = b, jop = o;
     if (!(s.type === 'scalar' && S.isConst(is32 ? S.zext32(s.s) : s.s))) { p = b; s = a; jop = flip(o); }
     if (!(s.type === 'scalar' && S.isConst(is32 ? S.zext32(s.s) : s.s))) return -1;
-    if (p.maybeNull || !REG_NOT_NULL.has(p.type)) return -1;
+    // reg_not_null: trusted BTF pointers are never NULL, untrusted memory may be
+    const notNull = p.type === 'ptr_btf' ? Boolean(p.trusted || p.refObjId) : REG_NOT_NULL.has(p.type) && !p.untrusted;
+    if (p.maybeNull || !notNull) return -1;
     if (S.constValue(is32 ? S.zext32(s.s) : s.s) !== 0n) return -1;
     if (jop === op.BPF_JEQ) return 0;
     if (jop === op.BPF_JNE) return 1;
@@ -74,6 +76,12 @@ export function markPtrOrNull(st: VState, id: number, isNull: boolean): void {
     if (!r.maybeNull || r.id !== id) return r;
     if (r.refObjId) refId = r.refObjId;
     if (isNull) return scalar(S.known(0n));
+    // mark_ptr_not_null_reg(): a map-in-map lookup's result is the inner map (its template: no name)
+    if (r.type === 'map_value' && r.map?.inner) return { ...r, type: 'map_ptr', map: r.map.inner, maybeNull: false, id: 0 };
+    // mark_ptr_not_null_reg(): a sock map lookup's result is the socket
+    if (r.type === 'map_value' && r.map && (r.map.type === op.BpfMapType.SOCKMAP || r.map.type === op.BpfMapType.SOCKHASH)) {
+      return { ...r, type: 'sock', map: undefined, maybeNull: false, id: 0 };
+    }
     return { ...r, maybeNull: false, id: 0 };
   };
   for (const f of st.frames) {

@@ -4,7 +4,7 @@
  * comparing states for pruning, as the kernel does.
  */
 import type { Insn } from '@bpfsim/isa';
-import * as op from '@bpfsim/uapi';
+import { op } from './opcodes';
 import { HELPER_PROTOS } from '@bpfsim/uapi';
 import { successors } from './structure';
 
@@ -52,16 +52,29 @@ function useDef(insn: Insn): [use: number, def: number] {
 export function liveRegsBefore(prog: readonly Insn[]): Uint16Array {
   const n = prog.length;
   const live = new Uint16Array(n);
-  const ud = prog.map(useDef);
-  // a callback's address (lddw BPF_PSEUDO_FUNC) is not a control-flow edge for liveness
-  const succ = prog.map((x, i) => (x.code === 0x18 ? [i + 2] : successors(prog, i)).filter((s) => s >= 0 && s < n));
+  // flat arrays: this pass runs once per program, over up to a million instructions
+  const use = new Uint16Array(n), def = new Uint16Array(n);
+  const s0 = new Int32Array(n).fill(-1), s1 = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const [u, d] = useDef(prog[i]);
+    use[i] = u;
+    def[i] = d;
+    // a callback's address (lddw BPF_PSEUDO_FUNC) is not a control-flow edge for liveness
+    const succ = prog[i].code === 0x18 ? [i + 2] : successors(prog, i);
+    let k = 0;
+    for (const t of succ) {
+      if (t < 0 || t >= n) continue;
+      if (k++ === 0) s0[i] = t; else s1[i] = t;
+    }
+  }
   for (let changed = true; changed;) {
     changed = false;
     for (let i = n - 1; i >= 0; i--) {
       if (i > 0 && prog[i - 1].code === 0x18) continue;
       let out = 0;
-      for (const s of succ[i]) out |= live[s];
-      const v = (ud[i][0] | (out & ~ud[i][1])) & 0x3ff;
+      if (s0[i] >= 0) out |= live[s0[i]];
+      if (s1[i] >= 0) out |= live[s1[i]];
+      const v = (use[i] | (out & ~def[i])) & 0x3ff;
       if (v !== live[i]) { live[i] = v; changed = true; }
     }
   }

@@ -23,10 +23,16 @@ export class VLog {
   reset(pos: number): void {
     if (pos >= this.pos) return;
     if (pos >= this.committed) { this.tail = this.tail.slice(0, pos - this.committed); return; }
-    const all = this.buf.slice(0, pos);
-    this.chunks = [all];
-    this.committed = all.length;
+    // drop whole chunks from the end, then cut the one `pos` falls in (never re-join the whole log)
     this.tail = '';
+    while (this.chunks.length && this.committed - this.chunks[this.chunks.length - 1].length >= pos) {
+      this.committed -= this.chunks.pop()!.length;
+    }
+    if (this.committed > pos) {
+      const last = this.chunks.pop()!;
+      this.committed -= last.length;
+      this.tail = last.slice(0, pos - this.committed);
+    }
   }
 }
 

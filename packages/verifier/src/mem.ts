@@ -3,13 +3,16 @@
  * context (the program type's field table), packet (range after a data_end check), map values,
  * helper memory.
  */
-import * as op from '@bpfsim/uapi';
+import { op } from './opcodes';
 import type { CtxField } from '@bpfsim/uapi';
+import { BPF_SOCK_FIELDS, SOCK_COMMON_FIELDS, TCP_SOCK_FIELDS } from '@bpfsim/uapi';
 import * as S from './bridge/scalar';
 import { eacces, einval, Reject } from './errors';
 import type { Checker } from './check';
 import { checkPtrOffReg, typeName } from './check';
 import { ptr, scalar, notInit, type Frame, type Reg, type SlotType } from './state';
+import { tracingCtxAccess } from './btf-ctx';
+import { checkPtrToBtfAccess } from './btf-ptr';
 
 const MAX_BPF_STACK = 512;
 const BPF_MAX_VAR_OFF = 1n << 29n;
@@ -50,19 +53,37 @@ export function checkMemAccess(
       return;
     case 'mem': case 'ringbuf_mem':
       if (t === 'write' && reg.rdonly) throw eacces(`R${regno} cannot write into ${typeName(reg)}`);
+      // untrusted memory (a BTF pointer member to a non-struct) is read with probe semantics: any offset
+      if (reg.untrusted) { if (t === 'read' && valueRegno >= 0) loadScalar(c, valueRegno, size, ldsx); return; }
       checkMemRegion(regno, reg, off, size, reg.memSize, false);
       if (t === 'read' && valueRegno >= 0) loadScalar(c, valueRegno, size, ldsx);
       return;
     case 'ctx': {
       checkPtrOffReg(reg, regno);
+      if (c.attach) {
+        const y = tracingCtxAccess(c, c.attach, off, size, t === 'write');
+        if (t === 'read' && valueRegno >= 0) { if (y) c.setReg(valueRegno, withId(c, y)); else loadScalar(c, valueRegno, size, ldsx); }
+        return;
+      }
       const field = checkCtxAccess(c, off, size, t);
       if (t === 'read' && valueRegno >= 0) {
         if (field?.yields) {
           const y = field.yields;
           if (y === 'sock_common_or_null') c.setReg(valueRegno, ptr('sock_common', { maybeNull: true, id: ++c.idGen }));
+          else if (y === 'sock_or_null') c.setReg(valueRegno, ptr('sock', { maybeNull: true, id: ++c.idGen }));
           else c.setReg(valueRegno, ptr(y));
         } else loadScalar(c, valueRegno, size, ldsx);
       }
+      return;
+    }
+    case 'sock': case 'sock_common': case 'tcp_sock': {
+      // check_sock_access: loads only, by the struct's own field table
+      if (t === 'write') throw eacces(`R${regno} cannot write into ${typeName(reg)}`);
+      if (reg.s.smin < 0n) throw eacces(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+      const f = fieldAccess(SOCK_TABLES[reg.type], off, size, 'read', attachOf(c));
+      if (!f) throw eacces(`R${regno} invalid ${typeName(reg)} access off=${off} size=${size}`);
+      if (f.convertFails) throw new Reject('verifier bug: error during ctx access conversion (0)', 'EFAULT');
+      if (valueRegno >= 0) loadScalar(c, valueRegno, size, ldsx);
       return;
     }
     case 'fp': {
@@ -87,6 +108,11 @@ export function checkMemAccess(
       if (t === 'read' && valueRegno >= 0) loadScalar(c, valueRegno, size, ldsx);
       return;
     }
+    case 'ptr_btf': {
+      const y = checkPtrToBtfAccess(c, regno, off, size, t === 'write');
+      if (t === 'read' && valueRegno >= 0) { if (y) c.setReg(valueRegno, withId(c, y)); else loadScalar(c, valueRegno, size, ldsx); }
+      return;
+    }
     case 'scalar': case 'not_init':
     default:
       void valueIsPtr;
@@ -94,9 +120,22 @@ export function checkMemAccess(
   }
 }
 
-function mayWritePkt(c: Checker): boolean {
-  return c.info.type !== op.BpfProgType.CGROUP_SKB;
+/** A maybe-NULL pointer a load yields gets a fresh id (for its NULL check). */
+function withId(c: Checker, r: Reg): Reg {
+  if (r.maybeNull && !r.id) r.id = ++c.idGen;
+  return r;
 }
+
+function mayWritePkt(c: Checker): boolean {
+  return c.info.pktWrite ?? c.info.pktAccess;
+}
+
+const SOCK_TABLES: Readonly<Record<string, readonly CtxField[]>> = {
+  sock: BPF_SOCK_FIELDS, sock_common: SOCK_COMMON_FIELDS, tcp_sock: TCP_SOCK_FIELDS,
+};
+
+/** The expected_attach_type the program is verified with (verify() applies the load-time default). */
+const attachOf = (c: Checker): number => c.opts.expectedAttachType ?? 0;
 
 const isZero = (r: Reg): boolean => r.type === 'scalar' && S.isConst(r.s) && S.constValue(r.s) === 0n;
 
@@ -145,21 +184,38 @@ export function checkPacketAccess(regno: number, reg: Reg, off: number, size: nu
 
 /** The program type's is_valid_access, from its field table. */
 function checkCtxAccess(c: Checker, off: number, size: number, t: Access): CtxField | undefined {
-  const bad = (): never => { throw eacces(`invalid bpf_context access off=${off} size=${size}`); };
   if (off < 0 && c.info.negativeCtxOffOk && t === 'read' && off % size === 0) return undefined;
-  if (off < 0 || off >= c.info.ctxSize || off % size !== 0) bad();
-  const f = c.info.fields.find((x) => off >= x.off && off < x.off + x.size);
-  if (!f) return bad();
-  const rule = t === 'read' ? f.read : f.write;
-  if (!rule) return bad();
-  if (off + size > f.off + f.size) bad();
-  switch (rule) {
-    case 'exact': if (size !== f.size || off !== f.off) bad(); break;
-    case 'narrow': if (t === 'write' ? size !== 4 : size > 4) bad(); break;
-    case 'any': break;
-  }
-  if (f.yields && (size !== f.size || off !== f.off)) bad();
+  const f = off < c.info.ctxSize ? fieldAccess(c.info.fields, off, size, t, attachOf(c)) : undefined;
+  if (!f) throw eacces(`invalid bpf_context access off=${off} size=${size}`);
+  if (f.convertFails) throw new Reject('verifier bug: error during ctx access conversion (0)', 'EFAULT');
   return f;
+}
+
+/**
+ * The field of `fields` that allows a `size`-byte access at `off` (fields may overlap: the first
+ * that allows it wins), or undefined when none does.
+ */
+function fieldAccess(fields: readonly CtxField[], off: number, size: number, t: Access, attach: number): CtxField | undefined {
+  if (off < 0 || off % size !== 0) return undefined;
+  for (const f of fields) {
+    if (off < f.off || off + size > f.off + f.size) continue;
+    const rule = t === 'read' ? f.read : f.write;
+    const only = t === 'read' ? f.readAttach : f.writeAttach;
+    if (!rule || (only && !only.includes(attach))) continue;
+    if (f.yields && (size !== f.size || off !== f.off)) continue;
+    if (sizeAllowed(rule, f, off, size, t)) return f;
+  }
+  return undefined;
+}
+
+function sizeAllowed(rule: NonNullable<CtxField['read']>, f: CtxField, off: number, size: number, t: Access): boolean {
+  if (Array.isArray(rule)) return off === f.off && (rule as readonly number[]).includes(size);
+  switch (rule) {
+    case 'exact': return size === f.size && off === f.off;
+    case 'narrow': return t === 'write' ? size === 4 : size <= 4;
+    case 'wide': return size === 4 || size === 8;
+    default: return true; // 'any'
+  }
 }
 
 // ---- stack -------------------------------------------------------------------------------------
@@ -222,9 +278,11 @@ function stackWrite(c: Checker, f: Frame, off: number, size: number, valueRegno:
     for (; i; i--) if (sl.types[i - 1] !== 'zero' && sl.types[i - 1] !== 'invalid') sl.types[i - 1] = 'misc';
   };
   if (reg && off % 8 === 0 && reg.type === 'scalar') {
-    const width = S.isConst(reg.s) ? bitWidth(S.constValue(reg.s)) : reg.s.umax <= 0xffffffffn ? 32 : 64;
+    // get_reg_width; a spill the value fits in links the register and the slot (assign_scalar_id_before_mov)
+    const fits = bitWidth(reg.s.umax) <= size * 8;
+    if (fits && !reg.id && !S.isConst(reg.s)) reg.id = ++c.idGen;
     save(reg);
-    if (width > size * 8) sl.spilled.id = 0;
+    if (!fits) sl.spilled.id = 0;
     return;
   }
   if (!reg && off % 8 === 0 && stImm !== undefined) {
@@ -262,8 +320,8 @@ function stackRead(c: Checker, f: Frame, off: number, size: number, dst: number,
       if (size <= spillSize && off % 8 === 0) {
         const r = { ...sp };
         c.setReg(dst, r);
-        const width = S.isConst(sp.s) ? bitWidth(S.constValue(sp.s)) : 64;
-        if (width > size * 8) r.id = 0;
+        // a narrowing fill breaks the link (get_reg_width)
+        if (bitWidth(sp.s.umax) > size * 8) r.id = 0;
       } else {
         let spillCnt = 0, zeroCnt = 0;
         for (let i = 0; i < size; i++) {
@@ -286,11 +344,7 @@ function stackRead(c: Checker, f: Frame, off: number, size: number, dst: number,
   }
   // coerce_reg_to_size for narrower loads
   const r = c.regs[dst];
-  if (r.type === 'scalar' && size < 8) {
-    const s = S.isConst(r.s) ? S.known(ldsx ? BigInt.asUintN(64, BigInt.asIntN(size * 8, S.constValue(r.s))) : BigInt.asUintN(size * 8, S.constValue(r.s)))
-      : r.s.umax < 1n << BigInt(size * 8) ? r.s : ldsx ? S.unknownSigned(size) : S.unknownOfSize(size);
-    c.setReg(dst, { ...r, s });
-  }
+  if (r.type === 'scalar' && size < 8) c.setReg(dst, { ...r, s: S.coerce(r.s, size, ldsx) });
 }
 
 /**
@@ -315,6 +369,10 @@ export function checkHelperMem(c: Checker, regno: number, size: bigint, t: Acces
     case 'mem': case 'ringbuf_mem':
       if (t === 'write' && reg.rdonly) throw eacces(`R${regno} cannot write into ${typeName(reg)}`);
       checkMemRegion(regno, reg, reg.off, sz, reg.memSize, zeroOk);
+      return;
+    case 'ptr_btf':
+      // check_helper_mem_access: the bytes must be a valid read of the kernel struct
+      checkPtrToBtfAccess(c, regno, reg.off, sz, false);
       return;
     case 'fp': {
       // A zero-sized stack read the helper does not allow (a key of a zero-key-size

@@ -9,37 +9,36 @@ import { Reject } from './errors';
 import { SYNC_CALLBACK_HELPERS } from './callback';
 import { cloneState, frameStr, type Reg, type VState } from './state';
 
-/** Remembered states at one instruction: finished ones (prune candidates), and those still on a path, by register key. */
-export interface Explored { done: Checkpoint[]; active: Map<string, Checkpoint[]>; activeCount: number }
+/**
+ * One remembered state in an explored_state bucket (the kernel's bpf_verifier_state_list): how often
+ * it pruned a path (hit) and failed to (miss); states that keep missing are evicted.
+ */
+export interface StateEntry { cp: Checkpoint; hit: number; miss: number }
 
-/** The top frame's registers as text: states that may be looping share it exactly. */
-function regsKey(st: VState): string {
-  const f = st.frames[st.frames.length - 1];
-  let k = `${st.frames.length}|`;
-  for (const r of f.regs) {
-    if (r.type === 'not_init') { k += '-;'; continue; }
-    // a cheap digest; candidates with the same key are compared exactly
-    k += `${r.type[0]}${r.off},${r.range},${r.s.varOff.mask === 0n ? r.s.varOff.value : r.s.umax};`;
-  }
-  return k;
+/** The states of one hash bucket, oldest first (the kernel adds at the head and scans newest first). */
+export type Explored = StateEntry[];
+
+/** states_maybe_looping: the current frame's registers are identical (a cheap filter before EXACT). */
+function maybeLooping(old: VState, cur: VState): boolean {
+  if (old.frames.length !== cur.frames.length) return false;
+  const fo = old.frames[old.frames.length - 1].regs, fc = cur.frames[cur.frames.length - 1].regs;
+  for (let r = 0; r < 11; r++) if (!regsEqualExact(fo[r], fc[r])) return false;
+  return true;
 }
 
-/** A checkpoint whose paths are all explored becomes a pruning candidate. */
+/** A checkpoint whose paths are all explored: an evicted one is freed now (maybe_free_verifier_state). */
 export function finishCheckpoint(c: Checker, cp: Checkpoint): void {
-  const e = c.explored.get(cp.idx);
-  if (!e) return;
-  const list = e.active.get(cp.key);
-  if (list) {
-    const i = list.indexOf(cp);
-    if (i >= 0) { list.splice(i, 1); e.activeCount--; if (!list.length) e.active.delete(cp.key); }
-  }
-  e.done.push(cp);
+  if (cp.evicted) c.curStates--;
 }
 
 function regsEqualExact(a: Reg, b: Reg): boolean {
   return a.type === b.type && a.maybeNull === b.maybeNull && a.off === b.off && a.id === b.id && a.refObjId === b.refObjId &&
-    a.range === b.range && a.map === b.map && a.memSize === b.memSize && a.frameno === b.frameno && S.equal(a.s, b.s);
+    a.range === b.range && a.map === b.map && a.memSize === b.memSize && a.frameno === b.frameno && S.equal(a.s, b.s) && sameBtfType(a, b);
 }
+
+/** PTR_TO_BTF_ID (and untrusted memory): the same struct with the same type flags (regs_exact compares both). */
+const sameBtfType = (a: Reg, b: Reg): boolean =>
+  a.btfId === b.btfId && !a.trusted === !b.trusted && !a.rcu === !b.rcu && !a.untrusted === !b.untrusted;
 
 /** regsafe: is `cur` within what `old` was proven safe for? */
 function regSafe(old: Reg, cur: Reg, idmap: Map<number, number>, exact: boolean): boolean {
@@ -49,7 +48,9 @@ function regSafe(old: Reg, cur: Reg, idmap: Map<number, number>, exact: boolean)
   if (old.type !== cur.type || old.maybeNull !== cur.maybeNull) return false;
   if (!checkId(old.id, cur.id, idmap) || !checkId(old.refObjId, cur.refObjId, idmap)) return false;
   if (old.type === 'scalar') return S.covers(old.s, cur.s);
-  if (old.off !== cur.off || old.map !== cur.map || old.memSize !== cur.memSize || old.frameno !== cur.frameno) return false;
+  if (old.off !== cur.off || old.map !== cur.map || old.memSize !== cur.memSize || old.frameno !== cur.frameno || !sameBtfType(old, cur)) return false;
+  // regs_exact for PTR_TO_BTF_ID: the same variable offset too
+  if (old.type === 'ptr_btf' && !S.equal(old.s, cur.s)) return false;
   if (old.type === 'pkt' || old.type === 'pkt_meta') {
     if (old.range < 0 ? old.range !== cur.range : cur.range < old.range) return false;
   }
@@ -109,50 +110,56 @@ export function isStateVisited(c: Checker, idx: number): 0 | 1 {
   const insn = c.prog[idx];
   // a callback-calling helper call: a forced checkpoint, and the place where iterating callbacks converge
   const callsCallback = insn.code === 0x85 && insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm);
-  let addNew = callsCallback || (c.jmpsProcessed - c.prevJmpsProcessed >= 2 && c.processed - c.prevInsnProcessed >= 8);
-  let e = c.explored.get(idx);
-  if (!e) { e = { done: [], active: new Map(), activeCount: 0 }; c.explored.set(idx, e); }
-  const key = regsKey(cur);
-  if (e.activeCount && callsCallback) {
-    for (const list of e.active.values()) {
-      for (const cp of list) {
-        if (statesEqual(c, cp.st, cur, c.liveBefore[idx], false)) { c.endPath(); return 1; }
-      }
-    }
-  } else if (e.activeCount) {
-    for (const cp of e.active.get(key) ?? []) {
-      const old = cp.st;
-      if (old.callbackUnrollDepth === cur.callbackUnrollDepth && statesEqual(c, old, cur, 0x3ff, true)) {
+  const force = callsCallback;
+  let addNew = force || (c.jmpsProcessed - c.prevJmpsProcessed >= 2 && c.processed - c.prevInsnProcessed >= 8);
+  const bucket = stateBucket(c, idx);
+  let list = c.explored.get(bucket);
+  if (!list) { list = []; c.explored.set(bucket, list); }
+  const statesCnt = list.length;
+  // newest first, as the kernel walks its list
+  for (let i = list.length - 1; i >= 0; i--) {
+    const sl = list[i];
+    const old = sl.cp.st;
+    if (sl.cp.idx !== idx) continue;
+    if (sl.cp.branches > 0) {
+      if (callsCallback) {
+        if (statesEqual(c, old, cur, c.liveBefore[idx], false)) return hit(c, sl);
+      } else if (maybeLooping(old, cur) && old.callbackUnrollDepth === cur.callbackUnrollDepth && statesEqual(c, old, cur, 0x3ff, true)) {
         const top = cur.frames.length - 1;
         throw new Reject(
           `infinite loop detected at insn ${idx}\ncur state:${frameStr(cur, cur.frames[top], null, null)}\nold state:${frameStr(old, old.frames[top], null, null)}`,
           'EINVAL',
         );
       }
+      // inside a loop: do not remember states too often (distinct iterations rarely help pruning)
+      if (!force && c.jmpsProcessed - c.prevJmpsProcessed < 20 && c.processed - c.prevInsnProcessed < 100) addNew = false;
+    } else if (statesEqual(c, old, cur, c.liveBefore[idx], false)) {
+      return hit(c, sl);
     }
-    if (!callsCallback && c.jmpsProcessed - c.prevJmpsProcessed < 20 && c.processed - c.prevInsnProcessed < 100) addNew = false;
-  }
-  for (const cp of e.done) {
-    if (statesEqual(c, cp.st, cur, c.liveBefore[idx], false)) {
-      c.endPath();
-      return 1;
+    // miss: a state that keeps missing is unlikely to help; evict it (checkpoints on a loop get longer)
+    if (addNew) sl.miss++;
+    const n = force && sl.cp.branches > 0 ? 64 : 3;
+    if (sl.miss > sl.hit * n + n) {
+      list.splice(i, 1);
+      if (sl.cp.branches === 0) c.curStates--;
+      else sl.cp.evicted = true;
     }
   }
-  // the kernel counts every state in this instruction's hash bucket, other instructions' included
-  const bucket = stateBucket(c, idx);
-  const n = c.bucketStates.get(bucket) ?? 0;
-  if (n > c.maxStatesPerInsn) c.maxStatesPerInsn = n;
+  if (statesCnt > c.maxStatesPerInsn) c.maxStatesPerInsn = statesCnt;
   if (!addNew) return 0;
   c.totalStates++;
-  c.bucketStates.set(bucket, n + 1);
   c.curStates++;
   if (c.curStates > c.peakStates) c.peakStates = c.curStates;
   c.prevJmpsProcessed = c.jmpsProcessed;
   c.prevInsnProcessed = c.processed;
-  const cp: Checkpoint = { st: cloneState(cur), branches: 1, parent: c.curParent, idx, key };
+  const cp: Checkpoint = { st: cloneState(cur), branches: 1, parent: c.curParent, idx, evicted: false };
   c.curParent = cp;
-  const list = e.active.get(key);
-  if (list) list.push(cp); else e.active.set(key, [cp]);
-  e.activeCount++;
+  list.push({ cp, hit: 0, miss: 0 });
   return 0;
+}
+
+function hit(c: Checker, sl: StateEntry): 1 {
+  sl.hit++;
+  c.endPath();
+  return 1;
 }

@@ -8,7 +8,9 @@ import * as S from './bridge/scalar';
 /** Base register types (the kernel's enum bpf_reg_type, as reg_type_str prints them). */
 export type RegType =
   | 'not_init' | 'scalar' | 'ctx' | 'fp' | 'pkt' | 'pkt_end' | 'pkt_meta' | 'map_ptr' | 'map_value'
-  | 'map_key' | 'mem' | 'ringbuf_mem' | 'sock' | 'sock_common' | 'tcp_sock' | 'func' | 'flow_keys';
+  | 'map_key' | 'mem' | 'ringbuf_mem' | 'sock' | 'sock_common' | 'tcp_sock' | 'func' | 'flow_keys'
+  /** PTR_TO_BTF_ID: a kernel struct described by the kernel BTF (`ptr_task_struct`). */
+  | 'ptr_btf';
 
 export interface Reg {
   type: RegType;
@@ -32,6 +34,13 @@ export interface Reg {
   precise?: boolean;
   /** BPF_PSEUDO_FUNC target (ptr to func). */
   subprog?: number;
+  /** ptr_btf: the struct's id in the kernel BTF and its name (printed after the type: `ptr_task_struct`). */
+  btfId?: number;
+  btfName?: string;
+  /** Type flags reg_type_str prints before the base type: PTR_TRUSTED, MEM_RCU, PTR_UNTRUSTED. */
+  trusted?: boolean;
+  rcu?: boolean;
+  untrusted?: boolean;
 }
 
 export type SlotType = 'invalid' | 'spill' | 'misc' | 'zero';
@@ -67,17 +76,36 @@ export interface VState {
   callbackUnrollDepth: number;
 }
 
-export function notInit(): Reg {
-  return { type: 'not_init', maybeNull: false, off: 0, s: S.UNKNOWN, id: 0, refObjId: 0, range: 0, memSize: 0, frameno: 0, rdonly: false };
+/** Every field of Reg, optional ones included: the compiler insists that a copy lists them all. */
+export type AllFields<T> = { [K in keyof Required<T>]: T[K] };
+
+/**
+ * Every register is built here with every field present (optional ones undefined), so all Reg objects
+ * share one V8 shape: copying and comparing them stays monomorphic on the verifier's hot paths.
+ */
+export function notInit(): AllFields<Reg> {
+  return {
+    type: 'not_init', maybeNull: false, off: 0, s: S.UNKNOWN, id: 0, refObjId: 0, range: 0, map: undefined, memSize: 0,
+    frameno: 0, rdonly: false, precise: false, subprog: undefined, btfId: undefined, btfName: undefined, trusted: undefined,
+    rcu: undefined, untrusted: undefined,
+  };
 }
 export function scalar(s: S.Scalar = S.UNKNOWN): Reg {
-  return { ...notInit(), type: 'scalar', s };
+  const r = notInit();
+  r.type = 'scalar';
+  r.s = s;
+  return r;
 }
 export function ptr(type: RegType, extra: Partial<Reg> = {}): Reg {
   return { ...notInit(), type, s: S.known(0n), ...extra };
 }
 
-export const cloneReg = (r: Reg): Reg => ({ ...r });
+/** A copy listing every field (one object shape; the compiler checks none is forgotten). */
+export const cloneReg = (r: Reg): AllFields<Reg> => ({
+  type: r.type, maybeNull: r.maybeNull, off: r.off, s: r.s, id: r.id, refObjId: r.refObjId, range: r.range, map: r.map,
+  memSize: r.memSize, frameno: r.frameno, rdonly: r.rdonly, precise: r.precise, subprog: r.subprog, btfId: r.btfId,
+  btfName: r.btfName, trusted: r.trusted, rcu: r.rcu, untrusted: r.untrusted,
+});
 function cloneFrame(f: Frame): Frame {
   return {
     ...f,
@@ -90,7 +118,7 @@ export function cloneState(st: VState): VState {
 }
 
 export function newFrame(frameno: number, callsite: number, subprog: number): Frame {
-  const regs = Array.from({ length: 11 }, notInit);
+  const regs: Reg[] = Array.from({ length: 11 }, notInit);
   regs[10] = ptr('fp', { frameno });
   return { regs, stack: [], frameno, callsite, subprog, inCallback: false, callbackDepth: 0 };
 }
@@ -98,8 +126,16 @@ export function newFrame(frameno: number, callsite: number, subprog: number): Fr
 export const isPtr = (r: Reg): boolean => r.type !== 'scalar' && r.type !== 'not_init';
 export const isPktPtr = (r: Reg): boolean => r.type === 'pkt' || r.type === 'pkt_meta';
 
+/** reg_type_str for BTF pointers and untrusted memory: `trusted_ptr_`, `rcu_ptr_or_null_`, `rdonly_untrusted_mem`. */
+export function flaggedTypeStr(r: Reg): string {
+  const pre = `${r.rdonly ? 'rdonly_' : ''}${r.rcu ? 'rcu_' : ''}${r.untrusted ? 'untrusted_' : ''}${r.trusted ? 'trusted_' : ''}`;
+  if (r.type === 'ptr_btf') return `${pre}ptr_${r.maybeNull ? 'or_null_' : ''}`;
+  return `${pre}${r.type}${r.maybeNull ? '_or_null' : ''}`;
+}
+
 /** reg_type_str: `map_value_or_null`, `ringbuf_mem_or_null`, `rdonly_mem`... */
 export function typeStr(r: Reg): string {
+  if (r.type === 'ptr_btf' || r.untrusted) return flaggedTypeStr(r) + (r.type === 'ptr_btf' ? r.btfName ?? '' : '');
   const base = r.type === 'map_ptr' ? 'map_ptr' : r.type === 'ringbuf_mem' ? 'ringbuf_mem' : r.type;
   const pre = r.rdonly && (r.type === 'mem') ? 'rdonly_' : '';
   return `${pre}${base}${r.maybeNull ? '_or_null' : ''}`;

@@ -4,7 +4,7 @@
  * check_cfg. Each returns the kernel's message and errno for the first problem it finds.
  */
 import type { Insn } from '@bpfsim/isa';
-import * as op from '@bpfsim/uapi';
+import { op } from './opcodes';
 import type { MapInfo } from './api';
 
 export interface StructureError {

@@ -1,11 +1,13 @@
 /** verify(): the kernel's bpf_check, pass by pass, producing the verdict, errno and log. */
 import type { Insn } from '@bpfsim/isa';
-import { progTypeInfo, BpfProgTypeName } from '@bpfsim/uapi';
+import { progTypeInfo, BpfProgType, BpfProgTypeName, BpfAttachTypeName, loadAttachType } from '@bpfsim/uapi';
 import type { VerifyOptions, VerifyResult } from './api';
 import { Checker } from './check';
+import { checkAttachTarget, needsTrampoline, type AttachTarget } from './btf-ctx';
 import { SYNC_CALLBACK_HELPERS } from './callback';
 import { Reject } from './errors';
 import { explain } from './explain';
+import { pathText } from './path';
 import { liveRegsBefore, liveStr } from './live';
 import { VLog } from './log';
 import { checkCfg, findSubprogs, resolveLdImm64, successors } from './structure';
@@ -22,7 +24,7 @@ function result(log: VLog, accepted: boolean, errno: string | null, error: strin
     stats: { maxStatesPerInsn: c?.maxStatesPerInsn ?? 0, totalStates: c?.totalStates ?? 0, peakStates: c?.peakStates ?? 0, markRead: 0 },
   };
   if (insnIdx !== undefined) r.insnIdx = insnIdx;
-  if (c && !accepted) r.path = c.path.slice();
+  if (c && !accepted) r.path = pathText(c.path);
   if (error) { const e = explain(error); if (e) r.explanation = e; }
   return r;
 }
@@ -39,13 +41,41 @@ export function verify(prog: readonly Insn[], opts: VerifyOptions): VerifyResult
   // bpf_prog_load, before the verifier
   if (prog.length === 0 || prog.length > 1_000_000) return result(new VLog(0), false, 'E2BIG', null, null);
   const info = progTypeInfo(opts.progType);
+  if (info?.type === BpfProgType.TRACING && needsTrampoline(opts)) {
+    // bpf_prog_load on the reference machine: no BPF trampolines, EPERM and an empty log
+    return { ...result(new VLog(0), false, 'EPERM', null, null), explanation: 'fentry/fexit/fmod_ret programs attach through a BPF trampoline, which the reference kernel refuses (EPERM) before verifying; use tp_btf/ or kprobe/ instead.' };
+  }
   if (!info) {
     return result(new VLog(0), false, 'EINVAL', `bpfsim does not describe program type ${BpfProgTypeName[opts.progType] ?? opts.progType}`, null);
   }
+  // bpf_prog_load_check_attach: a wrong expected_attach_type is EINVAL before verification, with no log
+  const attachType = loadAttachType(info, opts.expectedAttachType);
+  if (attachType === null) {
+    const r = result(new VLog(0), false, 'EINVAL', null, null);
+    const name = (a: number | undefined): string => (a === undefined ? 'none' : BpfAttachTypeName[a] ?? String(a));
+    r.explanation = `bpf_prog_load refuses expected_attach_type ${name(opts.expectedAttachType)} for ${BpfProgTypeName[info.type]}; ` +
+      `it takes one of ${(info.attachTypes ?? []).map(name).join(', ')}`;
+    return r;
+  }
+  if (attachType !== (opts.expectedAttachType ?? 0)) opts = { ...opts, expectedAttachType: attachType };
   const sp = findSubprogs(prog);
   const subprogList = 'msg' in sp ? sp.subprogs ?? [] : sp.subprogs;
   if (level === 2) for (let i = 0; i < subprogList.length; i++) log.write(`func#${i} @${subprogList[i]}\n`);
   if ('msg' in sp) return fail(sp.msg, sp.errno);
+  if (!opts.btfFuncInfo) {
+    const abnormal = checkAbnormalReturn(prog, sp.subprogs);
+    if (abnormal) return fail(abnormal, 'EINVAL');
+  }
+  // check_attach_btf_id: a tracing program's target in the kernel BTF
+  let attach: AttachTarget | undefined;
+  if (info.type === BpfProgType.TRACING) {
+    try { attach = checkAttachTarget(opts); } catch (e) {
+      if (!(e instanceof Reject)) throw e;
+      if (e.msg) return fail(e.msg, e.errno);
+      log.write(stats(null));
+      return result(log, false, e.errno, null, null);
+    }
+  }
   const ld = resolveLdImm64(prog, opts.maps ?? []);
   if ('msg' in ld) return fail(ld.msg, ld.errno);
   const cfgErr = checkCfg(prog, sp.subprogs);
@@ -77,6 +107,7 @@ export function verify(prog: readonly Insn[], opts: VerifyOptions): VerifyResult
     for (const s of succ) if (s >= 0 && s < prog.length && s !== i + 1) prune[s] = 1;
   }
   const c = new Checker(prog, opts, info, sp.subprogs, ld.ldMaps, prune, live, log);
+  c.attach = attach;
   try {
     c.run();
   } catch (e) {
@@ -84,6 +115,8 @@ export function verify(prog: readonly Insn[], opts: VerifyOptions): VerifyResult
     if (e.msg.startsWith('@@logged@@')) return fail(e.msg.slice('@@logged@@'.length), e.errno, c, c.idx);
     return fail(e.msg, e.errno, c, c.idx);
   }
+  // do_check_common: at level 1 a fully verified program's log is dropped (only later errors and stats remain)
+  if (level === 1) log.reset(0);
   const stackErr = checkMaxStackDepth(prog, sp.subprogs, c.stackDepth, info.type);
   if (stackErr) return fail(stackErr.msg, stackErr.errno, c);
   log.write(stats(c));
@@ -93,16 +126,42 @@ export function verify(prog: readonly Insn[], opts: VerifyOptions): VerifyResult
 /** Program types whose JIT gives large subprogram frames a private stack (bpf_enable_priv_stack). */
 const PRIV_STACK_TYPES = new Set([2, 5, 7, 17]);
 
+/** check_abnormal_return: without BTF, subprograms may not tail call or use LD_ABS/LD_IND. */
+function checkAbnormalReturn(prog: readonly Insn[], subprogs: readonly number[]): string | null {
+  for (let k = 1; k < subprogs.length; k++) {
+    const end = k + 1 < subprogs.length ? subprogs[k + 1] : prog.length;
+    let ldAbs = false, tailCall = false;
+    for (let i = subprogs[k]; i < end; i++) {
+      const x = prog[i];
+      if ((x.code & 7) === 0 && ((x.code & 0xe0) === 0x20 || (x.code & 0xe0) === 0x40)) ldAbs = true;
+      if (x.code === 0x85 && x.src === 0 && x.imm === 12) tailCall = true;
+    }
+    if (ldAbs) return 'LD_ABS is not allowed in subprogs without BTF';
+    if (tailCall) return 'tail_call is not allowed in subprogs without BTF';
+  }
+  return null;
+}
+
 /**
  * check_max_stack_depth: walk the static call graph from the main program; the stack used along a
  * chain (each frame rounded up to 16 bytes with the JIT on) must stay within 512 bytes.
  */
 function checkMaxStackDepth(prog: readonly Insn[], subprogs: readonly number[], depths: readonly number[], progType: number): { msg: string; errno: string } | null {
   const round = (d: number): number => Math.ceil(d / 16) * 16;
-  const priv = (i: number): boolean => PRIV_STACK_TYPES.has(progType) && round(depths[i]) >= 64;
   const end = (i: number): number => (i + 1 < subprogs.length ? subprogs[i + 1] : prog.length);
   const find = (start: number): number => subprogs.indexOf(start);
+  const hasTailCall = (idx: number): boolean => {
+    for (let i = subprogs[idx]; i < end(idx); i++) if (prog[i].code === 0x85 && prog[i].src === 0 && prog[i].imm === 12) return true;
+    return false;
+  };
+  // a tail call anywhere keeps every frame on the normal kernel stack
+  const privOk = PRIV_STACK_TYPES.has(progType) && !subprogs.some((_, k) => hasTailCall(k));
+  const priv = (i: number): boolean => privOk && round(depths[i]) >= 64;
   const walk = (idx: number, frame: number, depth: number, chain: number): { msg: string; errno: string } | null => {
+    // a tail call unwinds only its own frame: the callers' stacks stay (32 tail calls * 256 bytes at most)
+    if (idx && depth >= 256 && hasTailCall(idx)) {
+      return { msg: `tail_calls are not allowed when call stack of previous frames is ${depth} bytes. Too large`, errno: 'EACCES' };
+    }
     const d = round(depths[idx]);
     if (priv(idx)) {
       if (d > 512) return { msg: `stack size of subprog ${idx} is ${d}. Too large`, errno: 'EACCES' };
@@ -112,7 +171,8 @@ function checkMaxStackDepth(prog: readonly Insn[], subprogs: readonly number[], 
     }
     for (let i = subprogs[idx]; i < end(idx); i++) {
       const insn = prog[i];
-      if (!(insn.code === 0x85 && insn.src === 1)) continue;
+      // bpf-to-bpf calls, and callbacks (lddw BPF_PSEUDO_FUNC): bpf_loop & co. run them on this stack
+      if (!(insn.code === 0x85 && insn.src === 1) && !(insn.code === 0x18 && insn.src === 4)) continue;
       const callee = find(i + insn.imm + 1);
       if (callee < 0) continue;
       if (frame + 1 >= 8) return { msg: `the call stack of ${frame + 1} frames is too deep !`, errno: 'E2BIG' };

@@ -4,6 +4,7 @@
  * types) loaded with BTF func_info (gen/btf-oracle.ts) must get the kernel's verdict, errno and final
  * error line. Skipped, with the reason, where bpf() or a C compiler is not available.
  */
+import * as fs from 'fs';
 import { CALLBACK_KINDS, generate } from './gen/verifier-gen';
 import { compareCase, oracleAvailable, summarize } from './gen/compare';
 import { btfLoaderAvailable } from './gen/btf-oracle';
@@ -32,6 +33,11 @@ d('callbacks vs the kernel', () => {
     const rejected = results.filter((r) => !r.kernel.accepted);
     const differ = rejected.filter((r) => mapless(r.kernel.log ?? '') !== mapless(r.sim.log ?? '')).map((r) => `${r.c.id} ${r.c.kind}`);
     if (differ.length) console.log(`callback logs: ${rejected.length - differ.length}/${rejected.length} identical; differ: ${differ.slice(0, 10).join(', ')}`);
+    // BPFSIM_CALLBACK_DUMP=file: both logs of every differing program, for diffing by hand
+    if (differ.length && process.env.BPFSIM_CALLBACK_DUMP) {
+      const bad = rejected.filter((r) => mapless(r.kernel.log ?? '') !== mapless(r.sim.log ?? ''));
+      fs.writeFileSync(process.env.BPFSIM_CALLBACK_DUMP, JSON.stringify(bad.map((r) => ({ id: r.c.id, kernel: r.kernel.log, sim: r.sim.log })), null, 1));
+    }
     expect(rejected.length).toBeGreaterThan(n / 4);
     expect(differ.length).toBeLessThanOrEqual(LOG_DIFF_ALLOWED * rejected.length);
   });

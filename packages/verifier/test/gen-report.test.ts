@@ -17,12 +17,12 @@ run(`generated programs vs the kernel (${N})`, () => {
   const rs: Comparison[] = [];
   for (const c of cases) rs.push(compareCase(c));
   const sum = summarize(rs);
-  const byKind: Record<string, { n: number; verdict: number; errno: number; line: number }> = {};
+  const byKind: Record<string, { n: number; verdict: number; errno: number; line: number; stats: number }> = {};
   for (const r of rs) {
-    const k = (byKind[r.c.kind] ??= { n: 0, verdict: 0, errno: 0, line: 0 });
-    k.n++; if (r.verdict) k.verdict++; if (r.errno) k.errno++; if (r.line) k.line++;
+    const k = (byKind[r.c.kind] ??= { n: 0, verdict: 0, errno: 0, line: 0, stats: 0 });
+    k.n++; if (r.verdict) k.verdict++; if (r.errno) k.errno++; if (r.line) k.line++; if (r.stats) k.stats++;
   }
-  const bad = rs.filter((r) => !r.verdict || !r.errno || !r.line).map((r) => ({
+  const bad = rs.filter((r) => !r.verdict || !r.errno || !r.line || !r.stats).map((r) => ({
     id: r.c.id, kind: r.c.kind, type: r.c.progType, kernel: { ...r.kernel, log: r.kernel.log?.slice(-1500) }, sim: { ...r.sim, log: r.sim.log?.slice(-1500) },
     insns: r.c.insns.map((i) => [i.code, i.dst, i.src, i.off, i.imm]),
   }));

@@ -15,7 +15,9 @@ import type { MapInfo, VerifyOptions, VerifyResult } from '@bpfsim/verifier';
 import type { Kernel } from '../kernel/kernel';
 import { helperImplemented } from './helpers';
 import type { BpfMap } from './maps/map';
+import { isMapInMap } from './maps/create';
 import { BpfProg } from './prog';
+import { lazyVmlinuxBtf } from './vmlinux-btf';
 
 export interface ProgLoadAttr {
   progType: number;
@@ -29,6 +31,12 @@ export interface ProgLoadAttr {
   name?: string;
   logLevel?: 0 | 1 | 2;
   fdArray?: readonly number[];
+  /** func_info_cnt > 0: BTF func_info accompanies the program (see VerifyOptions.btfFuncInfo). */
+  btfFuncInfo?: boolean;
+  /** attach_btf_id: a tracing program's target in the kernel BTF (tp_btf: the `btf_trace_<tp>` typedef). */
+  attachBtfId?: number;
+  /** attach_btf_obj_fd: a module BTF holding attachBtfId; bpfsim has none (0: vmlinux). */
+  attachBtfObjFd?: number;
 }
 
 export interface ProgLoadResult {
@@ -92,12 +100,17 @@ export function progLoad(kernel: Kernel, attr: ProgLoadAttr): ProgLoadResult {
         infos.push({
           fd: byIdx ? undefined : fd, index: byIdx ? ins.imm : undefined, type: map.type, keySize: map.keySize,
           valueSize: map.valueSize, maxEntries: map.maxEntries, flags: map.flags, name: map.name, frozen: map.frozen,
+          inner: isMapInMap(map) ? { ...map.meta } : undefined,
         });
       }
     }
     i++; // the second slot of the lddw
   }
 
+  // BTF-typed programs are verified against the kernel's own BTF (read on first use)
+  if (attr.attachBtfObjFd) return fail(Errno.EBADF, '');
+  // (read on first use: only tracing programs and helpers with struct pointers touch it)
+  const kernelBtf = lazyVmlinuxBtf;
   const verify = kernel.verifier ?? defaultVerifier();
   if (!verify) throw new Error('bpf: no verifier available (@bpfsim/verifier exports no verify())');
   const license = attr.license ?? '';
@@ -105,6 +118,8 @@ export function progLoad(kernel: Kernel, attr: ProgLoadAttr): ProgLoadResult {
   try {
     verdict = verify(insns, {
       progType: attr.progType, expectedAttachType: attr.expectedAttachType, maps: infos, license, logLevel: attr.logLevel ?? 1,
+      btfFuncInfo: attr.btfFuncInfo,
+      kernelBtf, attachBtfId: attr.attachBtfId,
     });
   } catch (e) {
     if (e instanceof Error) e.message = `load program ${name || '(unnamed)'}: verify: ${e.message}`;
@@ -117,6 +132,7 @@ export function progLoad(kernel: Kernel, attr: ProgLoadAttr): ProgLoadResult {
 
   // bpfsim refuses, at load time, a helper it cannot run: never a silent no-op at run time.
   const helperIds = new Set<number>();
+  const missing: number[] = [];
   for (let i = 0; i < insns.length; i++) {
     const ins = insns[i];
     if (ins.code === 0x18) {
@@ -124,7 +140,8 @@ export function progLoad(kernel: Kernel, attr: ProgLoadAttr): ProgLoadResult {
       continue;
     }
     if (!isHelperCall(ins)) continue;
-    if (!helperImplemented(ins.imm)) {
+    if (!helperImplemented(ins.imm) && kernel.verifyOnly) missing.push(ins.imm);
+    else if (!helperImplemented(ins.imm)) {
       const fn = HELPER_NAMES[ins.imm] ?? 'unknown';
       const line = `${i}: bpfsim does not implement helper ${fn}#${ins.imm}`;
       return fail(Errno.EINVAL, line, (verdict.log ? verdict.log.replace(/\n?$/, '\n') : '') + line + '\n');
@@ -151,6 +168,7 @@ export function progLoad(kernel: Kernel, attr: ProgLoadAttr): ProgLoadResult {
     id: kernel.bpf.allocId('prog'), type: attr.progType, name, expectedAttachType: attr.expectedAttachType ?? 0,
     insns: out, license, gplCompatible: licenseIsGplCompatible(license), maps: used, helperIds: [...helperIds].sort((a, b) => a - b),
     progFlags: attr.progFlags ?? 0, log: verdict.log, processed: verdict.processed, loadTime: kernel.clock.boottimeNs,
+    missingHelpers: [...new Set(missing)].sort((a, b) => a - b),
   });
   const fd = kernel.bpf.installProg(prog);
   return { fd, log: verdict.log, error: '', prog };

@@ -16,6 +16,8 @@ export interface BpfProgInit {
   gplCompatible: boolean;
   maps: BpfMap[];
   helperIds: number[];
+  /** Helpers bpfsim cannot run, accepted by a verify-only kernel (KernelOptions.verifyOnly). */
+  missingHelpers?: number[];
   progFlags: number;
   log: string;
   processed: number;
@@ -35,6 +37,8 @@ export class BpfProg implements ProgRef {
   readonly maps: readonly BpfMap[];
   /** Helper ids the program calls, ascending. */
   readonly helperIds: readonly number[];
+  /** Helpers bpfsim cannot run (only a verify-only kernel loads such a program; it cannot run). */
+  readonly missingHelpers: readonly number[];
   readonly progFlags: number;
   /** The verifier log of the load (at the requested level). */
   readonly log: string;
@@ -56,6 +60,7 @@ export class BpfProg implements ProgRef {
     this.gplCompatible = init.gplCompatible;
     this.maps = init.maps;
     this.helperIds = init.helperIds;
+    this.missingHelpers = init.missingHelpers ?? [];
     this.progFlags = init.progFlags;
     this.log = init.log;
     this.processed = init.processed;

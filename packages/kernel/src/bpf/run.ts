@@ -4,7 +4,7 @@
  * the VM in the kernel's address space, charge virtual time, and record the
  * run in the trace.
  */
-import { BpfMapType, isBpfsimError } from '@bpfsim/uapi';
+import { BpfMapType, BpfsimError, HELPER_NAMES, isBpfsimError } from '@bpfsim/uapi';
 import { run, type Region, type SkbLoader } from '@bpfsim/vm';
 import type { Kernel } from '../kernel/kernel';
 import { virtualCtx, type CtxLayout } from './ctx/layout';
@@ -67,6 +67,10 @@ function skbLoader(skb: SkBuff): SkbLoader {
 
 /** Run `prog` once on `rc`. Errors are typed and name the program. */
 export function runProgram(kernel: Kernel, prog: BpfProg, rc: RunCtx, hook: string): RunOutcome {
+  if (prog.missingHelpers.length) {
+    const names = prog.missingHelpers.map((id) => `${HELPER_NAMES[id] ?? 'unknown'}#${id}`).join(', ');
+    throw new BpfsimError('EHELPER', `run program ${prog.label}: bpfsim does not implement helper ${names} (loaded by a verify-only kernel)`);
+  }
   const cpu = kernel.sched.place(rc.cpu);
   const spec = rc.ctx;
   const region: Region = 'layout' in spec

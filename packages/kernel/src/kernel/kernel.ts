@@ -30,6 +30,11 @@ export interface KernelOptions {
   task?: Partial<Task>;
   /** The verifier BPF_PROG_LOAD uses (default @bpfsim/verifier's verify). */
   verifier?: VerifyFn;
+  /**
+   * Programs are loaded to learn the verifier's verdict, not to run (`bpfsim verify`): a helper bpfsim
+   * cannot run yet does not refuse the load; running such a program fails with a typed error instead.
+   */
+  verifyOnly?: boolean;
   /** Modelled cost of one executed instruction in virtual ns (default 1). */
   nsPerInsn?: bigint;
   /** Instruction budget of one run before it is stopped (default 10,000,000). */
@@ -68,11 +73,14 @@ export class Kernel {
   /** What `.kconfig` externs of loaded objects read. */
   readonly kconfig: Readonly<Record<string, KconfigValue>>;
   readonly btf: Btf | undefined;
+  /** See KernelOptions.verifyOnly. */
+  readonly verifyOnly: boolean;
 
   constructor(opts: KernelOptions = {}) {
     this.release = opts.release ?? DEFAULT_RELEASE;
     this.kconfig = { ...defaultKconfig(this.release), ...opts.kconfig };
     this.btf = opts.btf;
+    this.verifyOnly = opts.verifyOnly ?? false;
     this.seed = String(opts.seed ?? 'bpfsim');
     this.clock = new Clock(opts.clock);
     this.rng = new Rng(this.seed);

@@ -2,12 +2,16 @@
  * The one place the verifier touches the scalar domain (src/scalar/, written separately): every
  * scalar operation the driver needs, in the driver's terms (BPF opcodes), mapped to that module.
  */
+// straight from the modules, not the scalar index: its re-exports are getters on a hot path
 import {
-  constScalar, unknownScalar, fromLoadSize, rangeScalar, zext32Scalar, scalarAluStep, isBranchTaken,
-  refineBranch, jmpCondFromCode, scalarWithin, scalarEquals, formatScalar, fmtSnum, fmtUnum,
-  tnumIsConst, tnumIsUnknown, tnumStr, S32_MAX, S32_MIN, S64_MAX, S64_MIN, U32_MAX, U64_MAX, s64, u64,
-  type ScalarState, type AluOp, type JmpCond,
-} from '../scalar';
+  constScalar, unknownScalar, fromLoadSize, rangeScalar, zext32Scalar, coerceScalarToSize, coerceScalarToSizeSx, type ScalarState,
+} from '../scalar/bounds';
+import { scalarAluStep, type AluOp } from '../scalar/alu';
+import { isBranchTaken, refineBranch, jmpCondFromCode, type JmpCond } from '../scalar/branch';
+import { scalarWithin, scalarEquals } from '../scalar/query';
+import { formatScalar, fmtSnum, fmtUnum } from '../scalar/format';
+import { tnumIsConst, tnumIsUnknown, tnumStr } from '../scalar/tnum';
+import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, U32_MAX, U64_MAX, s64, u64 } from '../scalar/int';
 
 export type Scalar = ScalarState;
 
@@ -20,6 +24,9 @@ export const unknownOfSize = (bytes: number): Scalar => fromLoadSize(bytes as 1 
 export const unknownSigned = (bytes: number): Scalar => fromLoadSize(bytes as 1 | 2 | 4 | 8, { signed: true });
 export const fromUnsigned = (lo: bigint, hi: bigint): Scalar => rangeScalar(lo, hi);
 export const zext32 = (s: Scalar): Scalar => zext32Scalar(s);
+/** coerce_reg_to_size (zero-extending) or coerce_reg_to_size_sx after a load narrower than 8 bytes. */
+export const coerce = (s: Scalar, bytes: number, signed: boolean): Scalar =>
+  (signed ? coerceScalarToSizeSx : coerceScalarToSize)(s, bytes as 1 | 2 | 4);
 
 const OPS: Record<number, AluOp> = {
   0x00: 'add', 0x10: 'sub', 0x20: 'mul', 0x30: 'div', 0x40: 'or', 0x50: 'and', 0x60: 'lsh', 0x70: 'rsh',

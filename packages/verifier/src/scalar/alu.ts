@@ -4,9 +4,10 @@
  */
 import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, U32_MAX, U64_MAX, max, min, s32, s64, u32, u64 } from './int';
 import {
-  Reg, ScalarState, coerceRegToSize, coerceRegToSizeSx, coerceSubregToSizeSx, freeze, mark32Known, mark32Unbounded,
+  Reg, ScalarState, constScalar, coerceRegToSize, coerceRegToSizeSx, coerceSubregToSizeSx, freeze, mark32Known, mark32Unbounded,
   mark64Unbounded, markKnown, markUnknown, regBoundsSync, toReg, updateRegBounds, zext32To64,
 } from './bounds';
+import { foldConst } from './fold';
 import {
   tnumAdd, tnumBswap, tnumAnd, tnumArshift, tnumIsConst, tnumLshift, tnumMul, tnumNeg, tnumOr, tnumRshift, tnumSub,
   tnumSubreg, tnumSubregIsConst, tnumXor,
@@ -488,8 +489,12 @@ export interface AluResult {
  * divisor or an out-of-range constant shift, pointer operands, and register
  * ids (linked scalars).
  */
-export function scalarAluStep(op: AluOp, dst: ScalarState, src: ScalarState, opts: { is64: boolean }): AluResult {
+export function scalarAluStep(op: AluOp, dst: ScalarState, src: ScalarState, opts: { is64: boolean; noFold?: boolean }): AluResult {
   const is64 = opts.is64;
+  if (!opts.noFold && src.varOff.mask === 0n && (dst.varOff.mask === 0n || op === 'mov' || op.startsWith('movsx'))) {
+    const v = foldConst(op, dst.varOff.value, src.varOff.value, is64);
+    if (v !== null) return { dst: constScalar(v) };
+  }
   switch (op) {
     case 'mov': {
       const d = toReg(src);

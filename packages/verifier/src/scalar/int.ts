@@ -30,13 +30,11 @@ export const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 
 /** Index of the highest set bit plus one (the kernel's fls64); 0 for 0. */
 export function fls64(x: bigint): number {
-  let n = 0;
-  let v = u64(x);
-  while (v > 0n) {
-    v >>= 1n;
-    n++;
-  }
-  return n;
+  const v = u64(x);
+  if (v === 0n) return 0;
+  // two 32-bit halves and Math.clz32, not a bit-by-bit bigint loop (hot in tnum_range)
+  const hi = Number(v >> 32n);
+  return hi ? 64 - Math.clz32(hi) : 32 - Math.clz32(Number(v & 0xffffffffn));
 }
 
 /** True when x is a power of two (x != 0). */

@@ -10,7 +10,10 @@ export interface Tnum {
   readonly mask: bigint;
 }
 
-const T = (value: bigint, mask: bigint): Tnum => Object.freeze({ value: u64(value), mask: u64(mask) });
+// readonly by type; not frozen at run time (the cost shows on the verifier's hot path)
+const T = (value: bigint, mask: bigint): Tnum => ({ value: u64(value), mask: u64(mask) });
+/** For results that are already in [0, 2^64) (and/or/and-not of canonical values): no wrapping needed. */
+const Tc = (value: bigint, mask: bigint): Tnum => ({ value, mask });
 
 /** Nothing known about any bit. */
 export const tnumUnknown: Tnum = Object.freeze({ value: 0n, mask: U64_MAX });
@@ -30,7 +33,7 @@ export const tnumLshift = (a: Tnum, shift: number | bigint): Tnum =>
   T(a.value << BigInt(shift), a.mask << BigInt(shift));
 
 export const tnumRshift = (a: Tnum, shift: number | bigint): Tnum =>
-  T(a.value >> BigInt(shift), a.mask >> BigInt(shift));
+  Tc(a.value >> BigInt(shift), a.mask >> BigInt(shift));
 
 /** Arithmetic right shift at the instruction's width (32 or 64). */
 export function tnumArshift(a: Tnum, minShift: number | bigint, bitness: 32 | 64): Tnum {
@@ -63,13 +66,13 @@ export function tnumAnd(a: Tnum, b: Tnum): Tnum {
   const alpha = a.value | a.mask;
   const beta = b.value | b.mask;
   const v = a.value & b.value;
-  return T(v, alpha & beta & ~v);
+  return Tc(v, alpha & beta & ~v);
 }
 
 export function tnumOr(a: Tnum, b: Tnum): Tnum {
   const v = a.value | b.value;
   const mu = a.mask | b.mask;
-  return T(v, mu & ~v);
+  return Tc(v, mu & ~v);
 }
 
 export function tnumXor(a: Tnum, b: Tnum): Tnum {
@@ -103,20 +106,21 @@ export function tnumMul(a: Tnum, b: Tnum): Tnum {
 export function tnumIntersect(a: Tnum, b: Tnum): Tnum {
   const v = a.value | b.value;
   const mu = a.mask & b.mask;
-  return T(v & ~mu, mu);
+  return Tc(v & ~mu, mu);
 }
 
 /** Values in a or b (a superset: bits where they disagree become unknown). */
 export function tnumUnion(a: Tnum, b: Tnum): Tnum {
   const v = a.value & b.value;
   const mu = (a.value ^ b.value) | a.mask | b.mask;
-  return T(v & ~mu, mu);
+  return Tc(v & ~mu, mu);
 }
 
 /** Keep the low `size` bytes. */
+const CAST_MASKS = [0n, 0xffn, 0xffffn, 0xffffffn, 0xffffffffn, 0xffffffffffn, 0xffffffffffffn, 0xffffffffffffffn];
 export function tnumCast(a: Tnum, size: number): Tnum {
-  const m = size >= 8 ? U64_MAX : (1n << BigInt(size * 8)) - 1n;
-  return T(a.value & m, a.mask & m);
+  const m = size >= 8 ? U64_MAX : CAST_MASKS[size];
+  return Tc(a.value & m, a.mask & m);
 }
 
 export function tnumIsAligned(a: Tnum, size: bigint): boolean {

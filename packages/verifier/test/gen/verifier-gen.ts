@@ -7,8 +7,16 @@ import seedrandom from 'seedrandom';
 import { Insn } from '@bpfsim/isa';
 import { BpfMapType, BpfProgType } from '@bpfsim/uapi';
 
-export interface GenMap { type: number; keySize: number; valueSize: number; maxEntries: number; flags: number; name: string }
-export interface GenCase { id: string; kind: string; progType: number; insns: Insn[]; maps: GenMap[] }
+export interface GenMap {
+  type: number; keySize: number; valueSize: number; maxEntries: number; flags: number; name: string;
+  /** ARRAY_OF_MAPS / HASH_OF_MAPS: the inner map template (created first, passed as inner_map_fd). */
+  inner?: GenMap;
+}
+export interface GenCase {
+  id: string; kind: string; progType: number; insns: Insn[]; maps: GenMap[];
+  /** Load with BTF func_info (as libbpf does for objects with BTF); programs with callbacks always are. */
+  btf?: boolean;
+}
 
 type Rng = () => number;
 const I = (code: number, dst = 0, src = 0, off = 0, imm = 0): Insn => new Insn(code, dst, src, off, imm | 0);
@@ -62,7 +70,7 @@ function randomAlu(r: Rng, n: number, regs: number[]): Insn[] {
   return out;
 }
 
-type Builder = (r: Rng, t: number) => { insns: Insn[]; maps?: GenMap[]; types?: readonly number[] };
+type Builder = (r: Rng, t: number) => { insns: Insn[]; maps?: GenMap[]; types?: readonly number[]; btf?: boolean };
 
 const BUILDERS: Record<string, Builder> = {
   // ---------- valid programs ----------
@@ -166,6 +174,17 @@ const BUILDERS: Record<string, Builder> = {
     const a = 8 * int(r, 20, 64), b = 8 * int(r, 20, 64);
     return { insns: [st(DW, 10, -a, 1), I(0x85, 0, 1, 0, 2), mov(0, 0), exit(), st(DW, 10, -b, 1), mov(0, 0), exit()] };
   },
+  tail_call_stack: (r) => {
+    // a subprogram doing a tail call, called with `a` bytes of stack below it; without BTF func_info
+    // the kernel refuses tail calls in subprograms outright
+    const a = 8 * int(r, 24, 40);
+    const sub = [...ldMap(2, 0), mov(3, 0), call(12), mov(0, 0), exit()];
+    return {
+      maps: [{ type: BpfMapType.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0, name: 'jmp' }],
+      insns: [st(DW, 10, -a, 0), I(0x85, 0, 1, 0, 2), mov(0, 0), exit(), ...sub],
+      btf: r() < 0.7,
+    };
+  },
   bad_ldimm64: (r) => ({ insns: pick(r, [[mov(0, 0), I(0x18, 1, 0, 0, 1), exit()], [mov(0, 0), I(0x18, 1, 0, 0, 1), I(0, 1), exit()], [mov(0, 0), exit(), I(0x18, 1, 0, 0, 1)]]) }),
   div_by_zero: (r) => ({ insns: [mov(0, 5), I(pick(r, [0x37, 0x97, 0x34, 0x94])), exit()] }),
   invalid_shift: (r) => ({ insns: [mov(0, 5), I(pick(r, [0x67, 0x77, 0xc7, 0x64, 0x74]), 0, 0, 0, pick(r, [64, 65, -1, 32, 100])), exit()] }),
@@ -182,6 +201,23 @@ const BUILDERS: Record<string, Builder> = {
     const n = int(r, 1, 20);
     return { types: PKT_TYPES, insns: [...loadPkt(t), movr(4, 2), add(4, n), jmpr(0x20, 4, 3, 2), ldx(B, 0, 2, n + int(r, 0, 4)), mov(0, 1), mov(0, 2), exit()] };
   },
+  pkt_after_change: (r, t) => {
+    // helpers that may move packet data invalidate every packet pointer (clear_all_pkt_pointers)
+    const [d, e] = pktOffs(t);
+    const helper = t === XDP ? pick(r, [44, 54, 65]) : pick(r, [39, 38, 43, 9, 10, 11]);
+    const args = helper === 9 ? [movr(3, 10), add(3, -16), mov(4, 1), mov(5, 0)] : [mov(3, 0), mov(4, 0), mov(5, 0)];
+    const use = pick(r, [
+      () => [ldx(DW, 2, 10, -8), ldx(B, 0, 2, 0)],
+      () => [ldx(W, 2, 6, d), ldx(B, 0, 2, 0)],
+      () => [ldx(W, 2, 6, d), ldx(W, 3, 6, e), movr(4, 2), add(4, 1), jmpr(0x20, 4, 3, 1), ldx(B, 0, 2, 0)],
+      () => [ldx(DW, 2, 10, -8), movr(0, 2)],
+    ])();
+    const body = [st(DW, 10, -16, 0), stx(DW, 10, 2, -8), movr(1, 6), mov(2, 0), ...args, call(helper), ...use];
+    return {
+      types: PKT_TYPES,
+      insns: [...loadPkt(t), movr(4, 2), add(4, 14), jmpr(0x20, 4, 3, body.length), ...body, mov(0, 1), exit()],
+    };
+  },
   pkt_wrong_branch: (r, t) => {
     const n = int(r, 1, 20);
     return { types: PKT_TYPES, insns: [...loadPkt(t), movr(4, 2), add(4, n), jmpr(0x20, 4, 3, 1), ja(1), ldx(B, 0, 2, 0), mov(0, 2), exit()] };
@@ -196,6 +232,27 @@ const BUILDERS: Record<string, Builder> = {
       maps: [hash(4, vs)],
       insns: [st(W, 10, -4, 0), ...ldMap(1, 0), movr(2, 10), add(2, -4), call(1), jmp(0x10, 0, 0, 1), st(W, 0, vs - int(r, 0, 3), 1), mov(0, 0), exit()],
     };
+  },
+  map_in_map: (r) => {
+    const vs = pick(r, [4, 8, 16]);
+    const inner = pick(r, [hash(4, vs), array(vs)]);
+    const outer: GenMap = {
+      type: pick(r, [BpfMapType.ARRAY_OF_MAPS, BpfMapType.HASH_OF_MAPS]), keySize: 4, valueSize: 4, maxEntries: 4, flags: 0, name: 'outer', inner,
+    };
+    const lookupOuter = [st(W, 10, -4, int(r, 0, 5)), ...ldMap(1, 0), movr(2, 10), add(2, -4), call(1)];
+    const sz = pick(r, [B, W, DW]);
+    const off = int(r, 0, vs / 4 + 1) * 4;
+    return pick(r, [
+      // the inner map used before the null check: map_value_or_null is not a map
+      { maps: [outer], insns: [...lookupOuter, movr(1, 0), movr(2, 10), add(2, -4), call(1), mov(0, 0), exit()] },
+      // the inner lookup, then an access in or past its value
+      {
+        maps: [outer],
+        insns: [...lookupOuter, jmp(0x10, 0, 0, 6), movr(1, 0), movr(2, 10), add(2, -4), call(1), jmp(0x10, 0, 0, 1), ldx(sz, 3, 0, off), mov(0, 0), exit()],
+      },
+      // ... without checking the inner lookup (an array with a constant key needs no check)
+      { maps: [outer], insns: [...lookupOuter, jmp(0x10, 0, 0, 5), movr(1, 0), movr(2, 10), add(2, -4), call(1), ldx(sz, 3, 0, off), mov(0, 0), exit()] },
+    ]);
   },
   ptr_plus_ptr: (r) => ({ insns: [movr(2, 10), I(pick(r, [0x0f, 0x2f, 0x4f]), 2, 1), mov(0, 0), exit()] }),
   ptr_alu32: (r) => ({ insns: [movr(2, 10), I(pick(r, [0x04, 0x14]), 2, 0, 0, -8), mov(0, 0), exit()] }),
@@ -335,6 +392,20 @@ export const CALLBACK_BUILDERS: Record<string, Builder> = {
       ...pick(r, [[mov(0, 0)], [jmp(0x20, 0, 100, 0), mov(0, 1)], [ldx(DW, 0, 10, -8), I(0x57, 0, 0, 0, 1)]]), exit()];
     return { insns: withCallback(main, body) };
   },
+  cb_stack_combined: (r) => {
+    // the callback runs on the caller's stack: their frames add up (check_max_stack_depth)
+    const a = 8 * int(r, 16, 60), b = 8 * int(r, 8, 48);
+    const main = [st(DW, 10, -a, 0), ...loopCount(r), ...ldFunc(2), mov(3, 0), mov(4, 0), call(LOOP), mov(0, 0), exit()];
+    return { insns: withCallback(main, [st(DW, 10, -b, 1), ...cbReturn(r, true), exit()]) };
+  },
+  cb_ref: (r) => {
+    // a reservation made in the callback: released there, or leaked (caught at the main program's exit,
+    // since references are not checked when a callback returns)
+    const release = r() < 0.5;
+    const body = [...ldMap(1, 0), mov(2, 8), mov(3, 0), call(131), ...(release ? [jmp(0x10, 0, 0, 2), movr(1, 0), mov(2, 0), call(132)] : []), mov(0, 0), exit()];
+    const main = [...loopCount(r), ...ldFunc(2), mov(3, 0), mov(4, 0), call(LOOP), mov(0, 0), exit()];
+    return { maps: [ringbuf()], insns: withCallback(main, body) };
+  },
   cb_loop_bad_ret: (r) => {
     const main = [...loopCount(r), ...ldFunc(2), mov(3, 0), mov(4, 0), call(LOOP), mov(0, 0), exit()];
     return { insns: withCallback(main, [...cbReturn(r, false), exit()]) };
@@ -402,7 +473,7 @@ export function generate(seed: string, n: number, kinds: readonly string[] = KIN
     const probe = ALL_BUILDERS[kind](seedrandom(`${seed}/${i}/probe`), t);
     if (probe.types && !probe.types.includes(t)) t = pick(r, probe.types);
     const b = ALL_BUILDERS[kind](seedrandom(`${seed}/${i}`), t);
-    out.push({ id: `${seed}/${i}`, kind, progType: t, insns: b.insns, maps: b.maps ?? [] });
+    out.push({ id: `${seed}/${i}`, kind, progType: t, insns: b.insns, maps: b.maps ?? [], btf: b.btf });
   }
   return out;
 }

@@ -14,7 +14,7 @@ export class ArrayOfMapsImpl extends FdArrayBase<BpfMap> implements MapInMap {
   protected readonly fdKind: FdKind = 'map';
   protected override readonly batchOps = { lookup: true, update: true };
 
-  constructor(attr: MapAttr, ctx: MapContext, private readonly meta: InnerMapMeta) {
+  constructor(attr: MapAttr, ctx: MapContext, readonly meta: InnerMapMeta) {
     super(attr, ctx);
   }
 

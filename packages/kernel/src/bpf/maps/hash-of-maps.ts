@@ -16,7 +16,7 @@ export class HashOfMapsImpl extends MapBase implements MapInMap {
   private readonly resolve: MapContext['resolveFd'];
   protected override readonly batchOps = { lookup: true, lookupAndDelete: true, update: true, delete: true };
 
-  constructor(attr: MapAttr, ctx: MapContext, private readonly meta: InnerMapMeta) {
+  constructor(attr: MapAttr, ctx: MapContext, readonly meta: InnerMapMeta) {
     super(attr, ctx);
     this.resolve = ctx.resolveFd;
     this.table = new HashTableMap({ ...attr, type: BpfMapType.HASH, name: `${attr.name ?? ''}.idx` }, ctx, attr.maxEntries);

@@ -10,7 +10,7 @@
  *   failure from bytes. Thrown errors are bugs or BpfsimErrors for misuse of the
  *   API: MapUsageError (code MAP_USAGE) for a key/value buffer shorter than the
  *   map's sizes, MapTypeUnsupported for kernel map types bpfsim lacks
- *   (sockmap/sockhash, cgroup_array, reuseport, struct_ops, user_ringbuf, arena).
+ *   (cgroup_array, reuseport, struct_ops, user_ringbuf, arena).
  * - Keys and values are plain bytes (little-endian, as on x86_64). Buffers passed
  *   in are never retained; buffers returned are fresh copies.
  * - "User-space side" methods have the semantics of the bpf() syscall commands
@@ -38,6 +38,7 @@
  *   them without importing this file's re-export of createMap.
  */
 import type { AddressSpaceApi } from '@bpfsim/vm';
+import type { InnerMapMeta } from './inner-map';
 
 /** A negative errno (-Errno.X) or 0 for success. */
 export type ErrnoResult = number;
@@ -214,6 +215,8 @@ export interface ProgArrayMap extends BpfMap {
 /** BPF_MAP_TYPE_ARRAY_OF_MAPS / HASH_OF_MAPS. */
 export interface MapInMap extends BpfMap {
   innerMap(key: Uint8Array): BpfMap | undefined;
+  /** The inner-map template every stored map must match (the verifier types lookups with it). */
+  readonly meta: InnerMapMeta;
 }
 
 /** DEVMAP, DEVMAP_HASH, CPUMAP, XSKMAP: the object behind a key, for the redirect path. */
@@ -282,5 +285,6 @@ export interface LocalStorageMap extends BpfMap {
 
 export {
   createMap, MapTypeUnsupported, isProgArray, isMapInMap, isRedirectMap, isPerfEventArray, isRingBuf, isLocalStorage,
-  isPercpu,
+  isPercpu, isSockMap,
 } from './create';
+export type { SockMap, SockRef } from './sock-map-base';
