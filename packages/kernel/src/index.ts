@@ -19,7 +19,7 @@ export { progTestRun, hasTestRun, type TestRunAttr, type TestRunResult } from '.
 export { runProgram, type RunCtx, type CtxSpec, type RunOutcome } from './bpf/run';
 export { loadBpfObject, parseObject, LoadedObject, MapHandle, ProgHandle, type LoadObjectOptions, type ExerciseInput, type ExerciseResult } from './bpf/object';
 export { BpfErrnoError, ProgLoadError } from './bpf/errors';
-export { vmlinuxBtf, VMLINUX_BTF_FILE, KernelBtfError } from './bpf/vmlinux-btf';
+export { vmlinuxBtf, lazyVmlinuxBtf, VMLINUX_BTF_FILE, KernelBtfError } from './bpf/vmlinux-btf';
 export { resolveAttachBtfId } from './bpf/attach-btf';
 export { HelperOverrides, helperId, helperImplemented, HELPERS, type HelperOverride } from './bpf/helpers';
 export { returnSequence, failFromCall, shiftBy, failRandomly } from './bpf/helpers/overrides';

@@ -138,7 +138,7 @@ export function walkMessage(btf: KernelBtf, id: number, off: number, size: numbe
 }
 
 /** btf_struct_access: walk nested structs until a scalar or a pointer. */
-function structAccess(btf: KernelBtf, id: number, off: number, size: number): { walk: Walk; untrusted: boolean } {
+export function structAccess(btf: KernelBtf, id: number, off: number, size: number): { walk: Walk; untrusted: boolean } {
   const flag = { untrusted: false };
   let t = typeById(btf, id);
   for (let guard = 0; guard < 64; guard++) {

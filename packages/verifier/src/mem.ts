@@ -13,6 +13,7 @@ import { checkPtrOffReg, typeName } from './check';
 import { ptr, scalar, notInit, type Frame, type Reg, type SlotType } from './state';
 import { tracingCtxAccess } from './btf-ctx';
 import { checkPtrToBtfAccess } from './btf-ptr';
+import { checkPtrToMapAccess } from './map-ptr';
 
 const MAX_BPF_STACK = 512;
 const BPF_MAX_VAR_OFF = 1n << 29n;
@@ -106,6 +107,11 @@ export function checkMemAccess(
       if (t === 'write' && !mayWritePkt(c)) throw eacces('cannot write into packet');
       checkPacketAccess(regno, reg, off, size, false);
       if (t === 'read' && valueRegno >= 0) loadScalar(c, valueRegno, size, ldsx);
+      return;
+    }
+    case 'map_ptr': {
+      const y = checkPtrToMapAccess(c, regno, off, size, t === 'write');
+      if (t === 'read' && valueRegno >= 0) { if (y) c.setReg(valueRegno, y); else loadScalar(c, valueRegno, size, ldsx); }
       return;
     }
     case 'ptr_btf': {

@@ -6,6 +6,8 @@ import { encodeProgram, Insn } from '@bpfsim/isa';
 import { verify } from '@bpfsim/verifier';
 import type { GenCase, GenMap } from './verifier-gen';
 import type { MapInfo } from '@bpfsim/verifier';
+// the simulated kernel's BTF, as its prog load passes it (read only when a program needs it)
+import { lazyVmlinuxBtf } from '@bpfsim/kernel';
 import { btfLoad, btfLoaderAvailable, hasPseudoFunc } from './btf-oracle';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const oracle = require('../../../../tools/oracle');
@@ -24,6 +26,12 @@ export function statsLine(log: string | undefined): string {
   return '';
 }
 const sameStats = (k: Outcome, s: Outcome): boolean => statsLine(k.log) === statsLine(s.log);
+
+/**
+ * Logs kept with a comparison: whole up to 1 MiB (callback tests compare them byte for byte), else the
+ * tail (a program walked to the 1M-instruction limit logs ~50 MB at level 1; thousands would not fit).
+ */
+const keep = (log: string): string => (log.length > 1 << 20 ? log.slice(-(64 << 10)) : log);
 
 export function oracleAvailable(): { ok: boolean; reason?: string } {
   return oracle.available();
@@ -55,12 +63,12 @@ export function compareCase(c: GenCase, logLevel: 1 | 2 = 1): Comparison {
     }
     const patched = c.insns.map((x) => (x.code === 0x18 && (x.src === 1 || x.src === 2) && x.imm >= 0 && x.imm < fds.length ? new Insn(x.code, x.dst, x.src, x.off, fds[x.imm]) : x));
     const k = oracle.loadVerdict({ type: c.progType, insns: encodeProgram(patched), logLevel });
-    const kernel: Outcome = { accepted: k.accepted, errno: k.accepted ? null : k.errnoName, error: k.accepted ? null : k.lastErrorLine, processed: k.stats?.processed, log: k.log };
+    const kernel: Outcome = { accepted: k.accepted, errno: k.accepted ? null : k.errnoName, error: k.accepted ? null : k.lastErrorLine, processed: k.stats?.processed, log: keep(k.log) };
     const s = verify(patched, {
-      progType: c.progType, logLevel,
+      progType: c.progType, logLevel, kernelBtf: lazyVmlinuxBtf,
       maps: c.maps.map((m, i) => ({ fd: fds[i], ...mapInfo(m) })),
     });
-    const sim: Outcome = { accepted: s.accepted, errno: s.errno, error: s.error, processed: s.processed, log: s.log };
+    const sim: Outcome = { accepted: s.accepted, errno: s.errno, error: s.error, processed: s.processed, log: keep(s.log) };
     return {
       c, kernel, sim,
       verdict: kernel.accepted === sim.accepted,
@@ -78,13 +86,13 @@ function compareWithBtf(c: GenCase): Comparison {
   const avail = btfLoaderAvailable();
   if (!avail.ok) throw new Error(`${c.id}: needs the BTF loader: ${avail.reason}`);
   const k = btfLoad(c.progType, c.insns, c.maps);
-  const kernel: Outcome = { accepted: k.errno === 0, errno: k.errno ? oracle.errnoName(k.errno) : null, error: k.errno ? k.lastErrorLine : null, log: k.log };
+  const kernel: Outcome = { accepted: k.errno === 0, errno: k.errno ? oracle.errnoName(k.errno) : null, error: k.errno ? k.lastErrorLine : null, log: keep(k.log) };
   // map fds are the lddw indexes themselves (bpfsim only needs them to match)
   const s = verify(c.insns, {
-    progType: c.progType, logLevel: 1, btfFuncInfo: true,
+    progType: c.progType, logLevel: 1, btfFuncInfo: true, kernelBtf: lazyVmlinuxBtf,
     maps: c.maps.map((m, i) => ({ fd: i, ...mapInfo(m) })),
   });
-  const sim: Outcome = { accepted: s.accepted, errno: s.errno, error: s.error, processed: s.processed, log: s.log };
+  const sim: Outcome = { accepted: s.accepted, errno: s.errno, error: s.error, processed: s.processed, log: keep(s.log) };
   return {
     c, kernel, sim, verdict: kernel.accepted === sim.accepted, errno: kernel.errno === sim.errno,
     line: (kernel.error ?? '') === (sim.error ?? ''), stats: sameStats(kernel, sim),

@@ -245,6 +245,8 @@ const BUILDERS: Record<string, Builder> = {
     return pick(r, [
       // the inner map used before the null check: map_value_or_null is not a map
       { maps: [outer], insns: [...lookupOuter, movr(1, 0), movr(2, 10), add(2, -4), call(1), mov(0, 0), exit()] },
+      // a map pointer reads the kernel's map struct (struct bpf_htab / bpf_array)
+      { maps: [outer], insns: [...lookupOuter, jmp(0x10, 0, 0, 1), ldx(sz, 3, 0, pick(r, [0, 4, 24, 36, 64])), mov(0, 0), exit()] },
       // the inner lookup, then an access in or past its value
       {
         maps: [outer],
@@ -252,6 +254,22 @@ const BUILDERS: Record<string, Builder> = {
       },
       // ... without checking the inner lookup (an array with a constant key needs no check)
       { maps: [outer], insns: [...lookupOuter, jmp(0x10, 0, 0, 5), movr(1, 0), movr(2, 10), add(2, -4), call(1), ldx(sz, 3, 0, off), mov(0, 0), exit()] },
+    ]);
+  },
+  map_ptr_read: (r) => {
+    // check_ptr_to_map_access: the map's kernel struct, read-only, walked through the kernel BTF
+    const m = pick(r, [hash(), array(), ringbuf(),
+      { type: BpfMapType.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 4, flags: 0, name: 'pcpu' },
+      { type: BpfMapType.LRU_HASH, keySize: 4, valueSize: 8, maxEntries: 16, flags: 0, name: 'lru' },
+      { type: BpfMapType.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0, name: 'jmp' },
+      { type: BpfMapType.PERF_EVENT_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0, name: 'events' }]);
+    const sz = pick(r, [B, H, W, DW]);
+    const off = pick(r, [() => int(r, 0, 80), () => int(r, 0, 20) * 8, () => -int(r, 1, 16), () => int(r, 200, 400)])();
+    return pick(r, [
+      { maps: [m], insns: [...ldMap(1, 0), ldx(sz, 0, 1, off), mov(0, 0), exit()] },
+      // a pointer member read out of the struct, dereferenced in turn (map->ops, ...)
+      { maps: [m], insns: [...ldMap(1, 0), ldx(DW, 2, 1, int(r, 0, 3) * 8), ldx(sz, 0, 2, int(r, 0, 12) * 4), mov(0, 0), exit()] },
+      { maps: [m], insns: [...ldMap(1, 0), st(sz, 1, int(r, 0, 8) * 4, 1), mov(0, 0), exit()] },
     ]);
   },
   ptr_plus_ptr: (r) => ({ insns: [movr(2, 10), I(pick(r, [0x0f, 0x2f, 0x4f]), 2, 1), mov(0, 0), exit()] }),
