@@ -48,6 +48,29 @@ describe('bpfsim verify', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/unknown program type 'nope'/);
   });
+  test('--attach-type decides which hook fields a cgroup program may touch', async () => {
+    // bpf_sock_addr->user_ip4 (offset 4) is for the IPv4 hooks only; the attach type is required at load
+    const p = write('addr.s', 'r2 = *(u32 *)(r1 + 4)\nr0 = 1\nexit\n');
+    expect((await run(['verify', p, '--type', 'cgroup_sock_addr', '--attach-type', 'cgroup_inet4_connect'])).code).toBe(0);
+    const v6 = await run(['verify', p, '--type', 'cgroup_sock_addr', '--attach-type', 'BPF_CGROUP_INET6_CONNECT']);
+    expect(v6.code).toBe(1);
+    expect(v6.out).toMatch(/invalid bpf_context access off=4 size=4/);
+    const none = await run(['verify', p, '--type', 'cgroup_sock_addr', '--json']);
+    expect(JSON.parse(none.out)).toMatchObject({ accepted: false, errno: 'EINVAL' });
+    const unknown = await run(['verify', p, '--type', 'cgroup_sock_addr', '--attach-type', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/^bpfsim: --attach-type: unknown attach type 'nope' \(expected one of: cgroup_inet_ingress, /);
+  });
+  test('--prog and --section pick programs of an object; a missing one is named', async () => {
+    const obj = path.resolve(__dirname, '../../../corpus/cgroup_sock.bpf.o');
+    const one = await run(['verify', obj, '--prog', 'connect_redirect', '--json', '--log-level', '0']);
+    expect(one.out.split('\n').map((l) => JSON.parse(l).program)).toEqual(['connect_redirect']);
+    const sec = await run(['verify', obj, '--section', 'cgroup/dev', '--json', '--log-level', '0']);
+    expect(sec.out.split('\n').map((l) => JSON.parse(l).program)).toEqual(['dev_only_null']);
+    const none = await run(['verify', obj, '--prog', 'nope']);
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/^bpfsim: .*cgroup_sock\.bpf\.o: no program 'nope' \(programs: sock_no_raw \(cgroup\/sock_create\), /);
+  });
   test('the program type decides the context rules', async () => {
     // socket filters cannot read __sk_buff->data directly
     const p = write('sf.s', 'r2 = *(u32 *)(r1 + 76)\nr0 = 0\nexit\n');

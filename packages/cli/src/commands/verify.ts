@@ -1,7 +1,7 @@
 import type { Command } from '../command';
-import { BpfProgTypeName, PROG_TYPES, progTypeByName, isBpfsimError } from '@bpfsim/uapi';
+import { BpfAttachTypeName, BpfProgTypeName, PROG_TYPES, progTypeByName, isBpfsimError } from '@bpfsim/uapi';
 import { verify, explain } from '@bpfsim/verifier';
-import { Kernel, ProgLoadError, parseObject } from '@bpfsim/kernel';
+import { Kernel, ProgLoadError, lazyVmlinuxBtf, parseObject } from '@bpfsim/kernel';
 import type { BpfObject } from '@bpfsim/loader';
 import { CliExit, type Io } from '../io';
 import { programFromBytes, readFileBytes, sniffProgramFile } from '../program-file';
@@ -65,17 +65,30 @@ function print(v: Verdict, json: boolean, io: Io): void {
 }
 
 /**
- * `bpfsim verify <prog...>`: would the kernel load these programs, and why not. Prints the
+ * `bpfsim verify <file...>`: would the kernel load these programs, and why not. Prints the
  * verifier log then the verdict (or one JSON object per program with --json). Exit 0 when all are
  * accepted, 1 when any is rejected, 2 when an input cannot be read.
  */
+/** --attach-type: BPF_CGROUP_INET4_CONNECT as cgroup_inet4_connect (any case, BPF_ prefix optional). */
+function attachTypeByName(name: string): number {
+  const want = `BPF_${name.toUpperCase().replace(/^BPF_/, '')}`;
+  for (const [v, n] of Object.entries(BpfAttachTypeName)) if (n === want) return Number(v);
+  const names = [...new Set(Object.values(BpfAttachTypeName))].map((n) => n.replace(/^BPF_/, '').toLowerCase());
+  throw new CliExit(2, `--attach-type: unknown attach type '${name}' (expected one of: ${names.join(', ')})`);
+}
+
 export const verifyCommand: Command = {
-  command: 'verify <prog...>',
+  command: 'verify <file...>',
   describe: "Check programs with the kernel verifier's rules and explain a rejection",
   builder: (y) =>
     y
-      .positional('prog', { type: 'string', array: true, describe: 'ELF objects (every program), assembly or raw instruction words' })
+      .positional('file', { type: 'string', array: true, describe: 'programs: ELF objects (every program), assembly or raw instruction words' })
       .option('type', { type: 'string', describe: `program type of assembly/raw input (default socket_filter; ELF: from the section): ${PROG_TYPES.map((p) => p.name).join(', ')}` })
+      .option('attach-type', {
+        type: 'string',
+        describe: 'expected_attach_type of assembly/raw input, the kernel\'s name without BPF_ (cgroup_inet4_connect, sk_skb_stream_verdict, ...; ELF: from the section)',
+      })
+      .option('prog', { type: 'string', describe: 'ELF: only the program with this function name' })
       .option('section', { type: 'string', describe: 'ELF: only the programs of this section' })
       .option('log-level', { type: 'number', choices: [0, 1, 2], default: 1, describe: 'verifier log level' })
       .option('json', { type: 'boolean', default: false, describe: 'one JSON object per program, one per line' }),
@@ -83,17 +96,18 @@ export const verifyCommand: Command = {
     const info = progTypeByName(String(args.type ?? 'socket_filter'));
     if (!info) throw new CliExit(2, `--type: unknown program type '${String(args.type)}' (expected one of: ${PROG_TYPES.map((p) => p.name).join(', ')})`);
     const logLevel = Number(args['log-level'] ?? 1) as 0 | 1 | 2;
+    const expectedAttachType = args['attach-type'] === undefined ? undefined : attachTypeByName(String(args['attach-type']));
     let code = 0;
-    for (const file of (args.prog as string[]).map(String)) {
+    for (const file of (args.file as string[]).map(String)) {
       let verdicts: Verdict[];
       try {
         const bytes = readFileBytes(file);
         if (sniffProgramFile(bytes) === 'elf') {
           const obj = parseObject(bytes, file, new Kernel());
-          const names = selectPrograms(obj, { section: args.section as string | undefined }).map((p) => p.name);
+          const names = selectPrograms(obj, { section: args.section as string | undefined, prog: args.prog as string | undefined }).map((p) => p.name);
           verdicts = verifyObject(obj, file, names, logLevel);
         } else {
-          const r = verify(programFromBytes(bytes, file), { progType: info.type, logLevel });
+          const r = verify(programFromBytes(bytes, file), { progType: info.type, logLevel, expectedAttachType, kernelBtf: lazyVmlinuxBtf });
           verdicts = [{ file, ...r, error: r.error, errno: r.errno }];
         }
       } catch (e) {
