@@ -18,9 +18,7 @@ import { insnText } from './text';
 import type { AttachTarget } from './btf-ctx';
 import { pathStep, type PathStep } from './path';
 import { branchTaken, markPtrOrNull, matchPktPointers, setScalar } from './jump';
-import {
-  cloneState, flaggedTypeStr, frameStr, isPtr, newFrame, ptr, scalar, notInit, type Frame, type Reg, type VState,
-} from './state';
+import { cloneReg, cloneState, flaggedTypeStr, frameStr, isPtr, newFrame, ptr, scalar, notInit, type Frame, type Reg, type VState } from './state';
 
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
 
@@ -313,7 +311,7 @@ export class Checker {
         if (is64) {
           if (insn.off === 0) {
             if (src.type === 'scalar' && !S.isConst(src.s) && !src.id) src.id = ++this.idGen;
-            this.setReg(insn.dst, { ...src });
+            this.setReg(insn.dst, cloneReg(src));
           } else if (src.type === 'scalar') {
             this.setReg(insn.dst, scalar(S.signExtend(src.s, insn.off, true)));
             if (src.s.umax < 1n << BigInt(insn.off - 1) && !S.isConst(src.s)) {
@@ -326,7 +324,9 @@ export class Checker {
             if (insn.off === 0) {
               const fits = src.s.umax <= 0xffffffffn;
               if (fits && !S.isConst(src.s) && !src.id) src.id = ++this.idGen;
-              this.setReg(insn.dst, { ...scalar(S.alu(op.BPF_MOV, false, src.s, src.s)), id: fits ? src.id : 0 });
+              const d = scalar(S.alu(op.BPF_MOV, false, src.s, src.s));
+              d.id = fits ? src.id : 0;
+              this.setReg(insn.dst, d);
             } else this.setReg(insn.dst, scalar(S.signExtend(src.s, insn.off, false)));
           } else this.setReg(insn.dst, scalar(S.unknownOfSize(4)));
         }
@@ -382,7 +382,7 @@ export class Checker {
     }
     if (p.maybeNull) throw eacces(`R${d} pointer arithmetic on ${typeName(p)} prohibited, null-check it first`);
     // untrusted memory is read with probe semantics: its offset is not tracked
-    if (p.untrusted && p.type === 'mem') return { ...p };
+    if (p.untrusted && p.type === 'mem') return cloneReg(p);
     const known = S.isConst(off.s);
     const kval = known ? S.constValue(off.s) : 0n;
     const smin = S.isConst(off.s) ? BigInt.asIntN(64, kval) : off.s.smin;
@@ -409,7 +409,7 @@ export class Checker {
     };
     sane(off);
     sane(p);
-    const res: Reg = { ...p };
+    const res: Reg = cloneReg(p);
     switch (o) {
       case op.BPF_ADD:
         if (known && BigInt(p.off) + smin === BigInt.asIntN(32, BigInt(p.off) + smin)) {

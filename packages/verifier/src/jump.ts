@@ -6,7 +6,7 @@
 import type { Insn } from '@bpfsim/isa';
 import { op } from './opcodes';
 import * as S from './bridge/scalar';
-import { isPtr, scalar, type Reg, type VState } from './state';
+import { cloneReg, isPtr, scalar, withScalar, type Reg, type VState } from './state';
 
 const AT_PKT_END = -1;
 const BEYOND_PKT_END = -2;
@@ -15,12 +15,12 @@ const MAX_PACKET_OFF = 0xffff;
 export function setScalar(st: VState, r: number, s: S.Scalar): void {
   const f = st.frames[st.frames.length - 1];
   const reg = f.regs[r];
-  f.regs[r] = { ...reg, s };
+  f.regs[r] = withScalar(reg, s);
   // sync_linked_regs: registers sharing the id learn the same bounds
   if (reg.id && reg.type === 'scalar') {
     for (const fr of st.frames) {
-      for (let i = 0; i < fr.regs.length; i++) if (fr.regs[i].type === 'scalar' && fr.regs[i].id === reg.id) fr.regs[i] = { ...fr.regs[i], s };
-      for (const sl of fr.stack) if (sl.types[7] === 'spill' && sl.spilled.type === 'scalar' && sl.spilled.id === reg.id) sl.spilled = { ...sl.spilled, s };
+      for (let i = 0; i < fr.regs.length; i++) if (fr.regs[i].type === 'scalar' && fr.regs[i].id === reg.id) fr.regs[i] = withScalar(fr.regs[i], s);
+      for (const sl of fr.stack) if (sl.types[7] === 'spill' && sl.spilled.type === 'scalar' && sl.spilled.id === reg.id) sl.spilled = withScalar(sl.spilled, s);
     }
   }
 }
@@ -82,7 +82,10 @@ export function markPtrOrNull(st: VState, id: number, isNull: boolean): void {
     if (r.type === 'map_value' && r.map && (r.map.type === op.BpfMapType.SOCKMAP || r.map.type === op.BpfMapType.SOCKHASH)) {
       return { ...r, type: 'sock', map: undefined, maybeNull: false, id: 0 };
     }
-    return { ...r, maybeNull: false, id: 0 };
+    const out: Reg = cloneReg(r);
+    out.maybeNull = false;
+    out.id = 0;
+    return out;
   };
   for (const f of st.frames) {
     f.regs = f.regs.map(fix);

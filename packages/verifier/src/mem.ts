@@ -10,7 +10,7 @@ import * as S from './bridge/scalar';
 import { eacces, einval, Reject } from './errors';
 import type { Checker } from './check';
 import { checkPtrOffReg, typeName } from './check';
-import { ptr, scalar, notInit, type Frame, type Reg, type SlotType } from './state';
+import { withScalar, cloneReg, ptr, scalar, notInit, type Frame, type Reg, type SlotType } from './state';
 import { tracingCtxAccess } from './btf-ctx';
 import { checkPtrToBtfAccess } from './btf-ptr';
 import { checkPtrToMapAccess } from './map-ptr';
@@ -278,7 +278,7 @@ function stackWrite(c: Checker, f: Frame, off: number, size: number, valueRegno:
   c.markSlotScratched(spi);
   const reg = valueRegno >= 0 ? c.regs[valueRegno] : null;
   const save = (r: Reg): void => {
-    sl.spilled = { ...r };
+    sl.spilled = cloneReg(r);
     let i = 8;
     for (; i > 8 - size; i--) sl.types[i - 1] = 'spill';
     for (; i; i--) if (sl.types[i - 1] !== 'zero' && sl.types[i - 1] !== 'invalid') sl.types[i - 1] = 'misc';
@@ -324,7 +324,7 @@ function stackRead(c: Checker, f: Frame, off: number, size: number, dst: number,
       if (sp.type !== 'scalar') throw eacces('invalid size of register fill');
       if (dst < 0) return;
       if (size <= spillSize && off % 8 === 0) {
-        const r = { ...sp };
+        const r = cloneReg(sp);
         c.setReg(dst, r);
         // a narrowing fill breaks the link (get_reg_width)
         if (bitWidth(sp.s.umax) > size * 8) r.id = 0;
@@ -339,7 +339,7 @@ function stackRead(c: Checker, f: Frame, off: number, size: number, dst: number,
         else c.setReg(dst, scalar());
       }
     } else if (dst >= 0) {
-      c.setReg(dst, { ...sp });
+      c.setReg(dst, cloneReg(sp));
       return;
     } else return;
   } else {
@@ -350,7 +350,7 @@ function stackRead(c: Checker, f: Frame, off: number, size: number, dst: number,
   }
   // coerce_reg_to_size for narrower loads
   const r = c.regs[dst];
-  if (r.type === 'scalar' && size < 8) c.setReg(dst, { ...r, s: S.coerce(r.s, size, ldsx) });
+  if (r.type === 'scalar' && size < 8) c.setReg(dst, withScalar(r, S.coerce(r.s, size, ldsx)));
 }
 
 /**

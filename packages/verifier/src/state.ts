@@ -97,7 +97,10 @@ export function scalar(s: S.Scalar = S.UNKNOWN): Reg {
   return r;
 }
 export function ptr(type: RegType, extra: Partial<Reg> = {}): Reg {
-  return { ...notInit(), type, s: S.known(0n), ...extra };
+  const r: Reg = notInit();
+  r.type = type;
+  r.s = S.known(0n);
+  return Object.assign(r, extra);
 }
 
 /** A copy listing every field (one object shape; the compiler checks none is forgotten). */
@@ -106,6 +109,12 @@ export const cloneReg = (r: Reg): AllFields<Reg> => ({
   memSize: r.memSize, frameno: r.frameno, rdonly: r.rdonly, precise: r.precise, subprog: r.subprog, btfId: r.btfId,
   btfName: r.btfName, trusted: r.trusted, rcu: r.rcu, untrusted: r.untrusted,
 });
+/** A copy of `r` with value `s` (object spread of a Reg is several times slower than cloneReg). */
+export function withScalar(r: Reg, s: S.Scalar): Reg {
+  const out: Reg = cloneReg(r);
+  out.s = s;
+  return out;
+}
 function cloneFrame(f: Frame): Frame {
   return {
     ...f,
