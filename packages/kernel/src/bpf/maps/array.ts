@@ -10,8 +10,8 @@ import { BpfMapType, Errno } from '@bpfsim/uapi';
 import type { ErrnoResult, MapAttr, MapContext } from './map';
 import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST, MapFlag } from './flags';
 import {
-  ACCESS_MASK, MapBase, type MapTypeDef, NUMA_NO_NODE, PCPU_MIN_UNIT_SIZE, SIM_MAX_ELEMS, accessOk, le32, numaNode,
-  putLe32, roundUp8,
+  ACCESS_MASK, MapBase, type MapTypeDef, NUMA_NO_NODE, PCPU_MIN_UNIT_SIZE, SIM_MAX_ELEMS, accessOk, arrayIndex, arrayNextKey,
+  numaNode, putLe32, roundUp8,
 } from './base';
 import { Slab } from './slab';
 
@@ -56,7 +56,7 @@ export class ArrayMap extends MapBase {
   }
 
   private index(key: Uint8Array | null): number {
-    return key && key.length >= 4 ? le32(key) : -1;
+    return arrayIndex(key);
   }
 
   protected override sysLookup(key: Uint8Array | null): Uint8Array | ErrnoResult {
@@ -90,12 +90,7 @@ export class ArrayMap extends MapBase {
   }
 
   protected override sysGetNextKey(key: Uint8Array | null): Uint8Array | ErrnoResult {
-    const i = this.index(key);
-    const out = new Uint8Array(4);
-    if (i < 0 || i >= this.maxEntries) return out;
-    if (i === this.maxEntries - 1) return E(Errno.ENOENT);
-    putLe32(out, i + 1);
-    return out;
+    return arrayNextKey(this.index(key), this.maxEntries);
   }
 
   override lookupAddr(key: Uint8Array, cpu: number): bigint {

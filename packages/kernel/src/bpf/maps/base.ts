@@ -52,6 +52,23 @@ export function le32(b: Uint8Array, off = 0): number {
   return (b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (b[off + 3] << 24)) >>> 0;
 }
 
+/** The slot a 4-byte array key names, or -1 for no key (array-indexed maps: array, fd arrays, devmap, sockmap). */
+export function arrayIndex(key: Uint8Array | null): number {
+  return key && key.length >= 4 ? le32(key) : -1;
+}
+
+/**
+ * array_map_get_next_key, shared by every array-indexed map: no key or one out of range starts at
+ * slot 0, the last slot has no successor (ENOENT), any other slot is followed by the next.
+ */
+export function arrayNextKey(i: number, maxEntries: number): Uint8Array | ErrnoResult {
+  const out = new Uint8Array(4);
+  if (i < 0 || i >= maxEntries) return out;
+  if (i === maxEntries - 1) return -Errno.ENOENT;
+  putLe32(out, i + 1);
+  return out;
+}
+
 export function putLe32(b: Uint8Array, v: number, off = 0): void {
   b[off] = v & 0xff;
   b[off + 1] = (v >>> 8) & 0xff;

@@ -9,7 +9,7 @@
 import { Errno } from '@bpfsim/uapi';
 import type { ErrnoResult, FdKind, KernelObjectRef, MapAttr, MapContext } from './map';
 import { BPF_ANY, MapFlag } from './flags';
-import { MapBase, le32, putLe32 } from './base';
+import { MapBase, le32, putLe32, arrayIndex, arrayNextKey } from './base';
 import { checkArrayAttr } from './array';
 
 const E = (e: number): ErrnoResult => -e;
@@ -41,7 +41,7 @@ export abstract class FdArrayBase<T extends KernelObjectRef> extends MapBase {
   protected readonly sysLookupGivesId: boolean = true;
 
   protected index(key: Uint8Array | null): number {
-    return key && key.length >= 4 ? le32(key) : -1;
+    return arrayIndex(key);
   }
 
   /** The object in slot `i`, if any. */
@@ -80,12 +80,7 @@ export abstract class FdArrayBase<T extends KernelObjectRef> extends MapBase {
   }
 
   protected override sysGetNextKey(key: Uint8Array | null): Uint8Array | ErrnoResult {
-    const i = this.index(key);
-    const out = new Uint8Array(4);
-    if (i < 0 || i >= this.maxEntries) return out;
-    if (i === this.maxEntries - 1) return E(Errno.ENOENT);
-    putLe32(out, i + 1);
-    return out;
+    return arrayNextKey(this.index(key), this.maxEntries);
   }
 
   /** Programs cannot update or delete fd maps (the verifier refuses); at run time: EINVAL. */

@@ -6,7 +6,7 @@
  */
 import { Errno } from '@bpfsim/uapi';
 import type { ErrnoResult, KernelObjectRef, MapContext, ProgRef, RedirectMap } from './map';
-import { MapBase, SIM_MAX_ELEMS, le32, putLe32, roundUp8 } from './base';
+import { MapBase, SIM_MAX_ELEMS, putLe32, roundUp8, arrayIndex, arrayNextKey as nextArrayKey } from './base';
 import { Slab } from './slab';
 
 export interface RedirectEntry {
@@ -72,7 +72,7 @@ export abstract class RedirectMapBase extends MapBase implements RedirectMap {
   }
 
   protected keyOf(key: Uint8Array | null): number {
-    return key && key.length >= 4 ? le32(key) : -1;
+    return arrayIndex(key);
   }
 
   /** A program fd in a devmap/cpumap value: an XDP program loaded for `attachType`. */
@@ -95,12 +95,7 @@ export abstract class RedirectMapBase extends MapBase implements RedirectMap {
   }
 
   protected arrayNextKey(key: Uint8Array | null): Uint8Array | ErrnoResult {
-    const i = this.keyOf(key);
-    const out = new Uint8Array(4);
-    if (i < 0 || i >= this.maxEntries) return out;
-    if (i === this.maxEntries - 1) return -Errno.ENOENT;
-    putLe32(out, i + 1);
-    return out;
+    return nextArrayKey(this.keyOf(key), this.maxEntries);
   }
 
   protected override sysLookup(key: Uint8Array | null): Uint8Array | ErrnoResult {

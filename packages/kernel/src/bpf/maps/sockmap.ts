@@ -9,7 +9,7 @@
 import { Errno } from '@bpfsim/uapi';
 import type { ErrnoResult, MapAttr, MapContext } from './map';
 import { BPF_EXIST, BPF_NOEXIST } from './flags';
-import { type MapTypeDef, le32, putLe32 } from './base';
+import { type MapTypeDef, le32, arrayIndex, arrayNextKey } from './base';
 import { type SockRef, SockMapBase, sockMapCheck } from './sock-map-base';
 
 export class SockMapArray extends SockMapBase {
@@ -42,11 +42,7 @@ export class SockMapArray extends SockMapBase {
   }
 
   protected override sysGetNextKey(key: Uint8Array | null): Uint8Array | ErrnoResult {
-    const i = key ? le32(key) : 0xffffffff;
-    if (i === this.maxEntries - 1) return -Errno.ENOENT;
-    const out = new Uint8Array(4);
-    if (i < this.maxEntries) putLe32(out, i + 1);
-    return out;
+    return arrayNextKey(arrayIndex(key), this.maxEntries);
   }
 }
 
