@@ -59,6 +59,23 @@ export interface Structure {
   ldMaps: Map<number, MapInfo>;
 }
 
+/** What check_subprogs records per subprogram (bpf_subprog_info.has_tail_call / has_ld_abs). */
+export interface SubprogFlags { hasTailCall: boolean; hasLdAbs: boolean }
+
+/** check_subprogs' per-subprogram flags, for the no-BTF and stack-depth rules. */
+export function subprogFlags(prog: readonly Insn[], subprogs: readonly number[]): SubprogFlags[] {
+  return subprogs.map((start, k) => {
+    const end = k + 1 < subprogs.length ? subprogs[k + 1] : prog.length;
+    const f: SubprogFlags = { hasTailCall: false, hasLdAbs: false };
+    for (let i = start; i < end; i++) {
+      const x = prog[i];
+      if ((x.code & 7) === op.BPF_LD && ((x.code & 0xe0) === op.BPF_ABS || (x.code & 0xe0) === op.BPF_IND)) f.hasLdAbs = true;
+      if (x.code === (op.BPF_JMP | op.BPF_CALL) && x.src === 0 && x.imm === 12 /* bpf_tail_call */) f.hasTailCall = true;
+    }
+    return f;
+  });
+}
+
 /** add_subprog_and_kfunc + check_subprogs. */
 export function findSubprogs(prog: readonly Insn[]): { subprogs: number[] } | StructureError {
   const starts = new Set<number>([0]);

@@ -10,7 +10,7 @@ import { explain } from './explain';
 import { pathText } from './path';
 import { liveRegsBefore, liveStr } from './live';
 import { VLog } from './log';
-import { checkCfg, findSubprogs, resolveLdImm64, successors } from './structure';
+import { checkCfg, findSubprogs, resolveLdImm64, subprogFlags, successors, type SubprogFlags } from './structure';
 import { insnText } from './text';
 
 
@@ -62,8 +62,9 @@ export function verify(prog: readonly Insn[], opts: VerifyOptions): VerifyResult
   const subprogList = 'msg' in sp ? sp.subprogs ?? [] : sp.subprogs;
   if (level === 2) for (let i = 0; i < subprogList.length; i++) log.write(`func#${i} @${subprogList[i]}\n`);
   if ('msg' in sp) return fail(sp.msg, sp.errno);
+  const flags = subprogFlags(prog, sp.subprogs);
   if (!opts.btfFuncInfo) {
-    const abnormal = checkAbnormalReturn(prog, sp.subprogs);
+    const abnormal = checkAbnormalReturn(flags);
     if (abnormal) return fail(abnormal, 'EINVAL');
   }
   // check_attach_btf_id: a tracing program's target in the kernel BTF
@@ -117,7 +118,7 @@ export function verify(prog: readonly Insn[], opts: VerifyOptions): VerifyResult
   }
   // do_check_common: at level 1 a fully verified program's log is dropped (only later errors and stats remain)
   if (level === 1) log.reset(0);
-  const stackErr = checkMaxStackDepth(prog, sp.subprogs, c.stackDepth, info.type);
+  const stackErr = checkMaxStackDepth(prog, sp.subprogs, flags, c.stackDepth, info.type);
   if (stackErr) return fail(stackErr.msg, stackErr.errno, c);
   log.write(stats(c));
   return result(log, true, null, null, c);
@@ -127,17 +128,10 @@ export function verify(prog: readonly Insn[], opts: VerifyOptions): VerifyResult
 const PRIV_STACK_TYPES = new Set([2, 5, 7, 17]);
 
 /** check_abnormal_return: without BTF, subprograms may not tail call or use LD_ABS/LD_IND. */
-function checkAbnormalReturn(prog: readonly Insn[], subprogs: readonly number[]): string | null {
-  for (let k = 1; k < subprogs.length; k++) {
-    const end = k + 1 < subprogs.length ? subprogs[k + 1] : prog.length;
-    let ldAbs = false, tailCall = false;
-    for (let i = subprogs[k]; i < end; i++) {
-      const x = prog[i];
-      if ((x.code & 7) === 0 && ((x.code & 0xe0) === 0x20 || (x.code & 0xe0) === 0x40)) ldAbs = true;
-      if (x.code === 0x85 && x.src === 0 && x.imm === 12) tailCall = true;
-    }
-    if (ldAbs) return 'LD_ABS is not allowed in subprogs without BTF';
-    if (tailCall) return 'tail_call is not allowed in subprogs without BTF';
+function checkAbnormalReturn(flags: readonly SubprogFlags[]): string | null {
+  for (let k = 1; k < flags.length; k++) {
+    if (flags[k].hasLdAbs) return 'LD_ABS is not allowed in subprogs without BTF';
+    if (flags[k].hasTailCall) return 'tail_call is not allowed in subprogs without BTF';
   }
   return null;
 }
@@ -146,20 +140,18 @@ function checkAbnormalReturn(prog: readonly Insn[], subprogs: readonly number[])
  * check_max_stack_depth: walk the static call graph from the main program; the stack used along a
  * chain (each frame rounded up to 16 bytes with the JIT on) must stay within 512 bytes.
  */
-function checkMaxStackDepth(prog: readonly Insn[], subprogs: readonly number[], depths: readonly number[], progType: number): { msg: string; errno: string } | null {
+function checkMaxStackDepth(
+  prog: readonly Insn[], subprogs: readonly number[], flags: readonly SubprogFlags[], depths: readonly number[], progType: number,
+): { msg: string; errno: string } | null {
   const round = (d: number): number => Math.ceil(d / 16) * 16;
   const end = (i: number): number => (i + 1 < subprogs.length ? subprogs[i + 1] : prog.length);
   const find = (start: number): number => subprogs.indexOf(start);
-  const hasTailCall = (idx: number): boolean => {
-    for (let i = subprogs[idx]; i < end(idx); i++) if (prog[i].code === 0x85 && prog[i].src === 0 && prog[i].imm === 12) return true;
-    return false;
-  };
   // a tail call anywhere keeps every frame on the normal kernel stack
-  const privOk = PRIV_STACK_TYPES.has(progType) && !subprogs.some((_, k) => hasTailCall(k));
+  const privOk = PRIV_STACK_TYPES.has(progType) && !flags.some((f) => f.hasTailCall);
   const priv = (i: number): boolean => privOk && round(depths[i]) >= 64;
   const walk = (idx: number, frame: number, depth: number, chain: number): { msg: string; errno: string } | null => {
     // a tail call unwinds only its own frame: the callers' stacks stay (32 tail calls * 256 bytes at most)
-    if (idx && depth >= 256 && hasTailCall(idx)) {
+    if (idx && depth >= 256 && flags[idx].hasTailCall) {
       return { msg: `tail_calls are not allowed when call stack of previous frames is ${depth} bytes. Too large`, errno: 'EACCES' };
     }
     const d = round(depths[idx]);

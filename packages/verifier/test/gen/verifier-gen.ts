@@ -185,6 +185,12 @@ const BUILDERS: Record<string, Builder> = {
       btf: r() < 0.7,
     };
   },
+  subprog_ld_abs: (r) => ({
+    // LD_ABS/LD_IND in a subprogram: refused without BTF func_info (check_abnormal_return), fine with it
+    types: [SF, CLS],
+    insns: [movr(6, 1), I(0x85, 0, 1, 0, 2), mov(0, 0), exit(), I(pick(r, [0x30, 0x28, 0x20]), 0, 0, 0, int(r, 0, 20)), exit()],
+    btf: r() < 0.5,
+  }),
   bad_ldimm64: (r) => ({ insns: pick(r, [[mov(0, 0), I(0x18, 1, 0, 0, 1), exit()], [mov(0, 0), I(0x18, 1, 0, 0, 1), I(0, 1), exit()], [mov(0, 0), exit(), I(0x18, 1, 0, 0, 1)]]) }),
   div_by_zero: (r) => ({ insns: [mov(0, 5), I(pick(r, [0x37, 0x97, 0x34, 0x94])), exit()] }),
   invalid_shift: (r) => ({ insns: [mov(0, 5), I(pick(r, [0x67, 0x77, 0xc7, 0x64, 0x74]), 0, 0, 0, pick(r, [64, 65, -1, 32, 100])), exit()] }),
