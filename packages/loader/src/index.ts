@@ -7,7 +7,8 @@ export { parseBtf } from './btf/parse';
 export { typeName as btfTypeName } from './btf/query';
 export { SECTION_DEFS, findSectionDef } from './section-defs';
 export type { SectionDef, SectionInfo } from './section-defs';
-export { isGplCompatible, GPL_COMPATIBLE_LICENSES } from './license';
+// the table lives in @bpfsim/uapi (the verifier reads it too); re-exported for the loader's users
+export { isGplCompatible, GPL_COMPATIBLE_LICENSES } from '@bpfsim/uapi';
 export { CORE_POISON_IMM, CoreReloKindName } from './core/apply';
 export { parseKconfigText, kernelVersionCode } from './kconfig';
 export { internalMapName } from './maps';

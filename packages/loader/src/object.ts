@@ -11,7 +11,7 @@ import { applyCoreRelo, CoreError } from './core/apply';
 import { parseElf } from './elf/parse';
 import { ElfFile, SHT_PROGBITS } from './elf/types';
 import { LoaderError } from './errors';
-import { isGplCompatible } from './license';
+import { isGplCompatible } from '@bpfsim/uapi';
 import { collectMaps } from './maps';
 import { CodeSection, collectCode, linkProgram } from './relocate';
 import { findSectionDef } from './section-defs';

@@ -6,3 +6,4 @@ export * from './helper-ids';
 export * from './helper-protos';
 export * from './prog-types';
 export * from './sock-fields';
+export * from './license';

@@ -5,7 +5,7 @@
  */
 import type { Insn } from '@bpfsim/isa';
 import { op } from './opcodes';
-import { HELPER_NAMES, helperAllowed, helperProto, retRangeFor, type BpfArgSpec } from '@bpfsim/uapi';
+import { HELPER_NAMES, isGplCompatible, helperAllowed, helperProto, retRangeFor, type BpfArgSpec } from '@bpfsim/uapi';
 import * as S from './bridge/scalar';
 import { eacces, einval, Reject } from './errors';
 import type { Checker } from './check';
@@ -210,9 +210,8 @@ export function checkHelperCall(c: Checker, insn: Insn): number | 'exit' | undef
   return undefined;
 }
 
-/** license_is_gpl_compatible. */
-export const gplCompatible = (l: string): boolean =>
-  ['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL'].includes(l);
+/** license_is_gpl_compatible (the table in @bpfsim/uapi). */
+export const gplCompatible = isGplCompatible;
 
 function isNullScalar(r: Reg): boolean { return r.type === 'scalar' && S.isConst(r.s) && S.constValue(r.s) === 0n; }
 

@@ -7,9 +7,8 @@
 import type { Insn } from '@bpfsim/isa';
 import {
   BPF_COMPLEXITY_LIMIT_INSNS, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_PSEUDO_MAP_VALUE,
-  Errno, HELPER_NAMES,
+  Errno, HELPER_NAMES, isGplCompatible,
 } from '@bpfsim/uapi';
-import { isGplCompatible } from '@bpfsim/loader';
 import * as verifier from '@bpfsim/verifier';
 import type { MapInfo, VerifyOptions, VerifyResult } from '@bpfsim/verifier';
 import type { Kernel } from '../kernel/kernel';

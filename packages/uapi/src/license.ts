@@ -1,6 +1,7 @@
 /**
  * The kernel's license_is_gpl_compatible() (include/linux/license.h): an exact
- * match against this list. The verifier refuses GPL-only helpers otherwise.
+ * match against this list. The verifier refuses GPL-only helpers otherwise; the loader and the
+ * simulated kernel record the verdict with the program.
  */
 export const GPL_COMPATIBLE_LICENSES: readonly string[] = [
   'GPL',
