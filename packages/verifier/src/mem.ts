@@ -285,7 +285,7 @@ function stackWrite(c: Checker, f: Frame, off: number, size: number, valueRegno:
   };
   if (reg && off % 8 === 0 && reg.type === 'scalar') {
     // get_reg_width; a spill the value fits in links the register and the slot (assign_scalar_id_before_mov)
-    const fits = bitWidth(reg.s.umax) <= size * 8;
+    const fits = regWidth(reg) <= size * 8;
     if (fits && !reg.id && !S.isConst(reg.s)) reg.id = ++c.idGen;
     save(reg);
     if (!fits) sl.spilled.id = 0;
@@ -308,7 +308,8 @@ function stackWrite(c: Checker, f: Frame, off: number, size: number, valueRegno:
   for (let i = 0; i < size; i++) sl.types[(slot - i) % 8] = zero ? 'zero' : 'misc';
 }
 
-const bitWidth = (v: bigint): number => (v === 0n ? 0 : v.toString(2).length);
+/** get_reg_width: the bits a scalar's largest unsigned value needs. */
+const regWidth = (r: Reg): number => S.bitsOf(r.s.umax);
 
 /** check_stack_read_fixed_off (privileged: reading uninitialised stack is allowed). */
 function stackRead(c: Checker, f: Frame, off: number, size: number, dst: number, ldsx: boolean): void {
@@ -327,7 +328,7 @@ function stackRead(c: Checker, f: Frame, off: number, size: number, dst: number,
         const r = cloneReg(sp);
         c.setReg(dst, r);
         // a narrowing fill breaks the link (get_reg_width)
-        if (bitWidth(sp.s.umax) > size * 8) r.id = 0;
+        if (regWidth(sp) > size * 8) r.id = 0;
       } else {
         let spillCnt = 0, zeroCnt = 0;
         for (let i = 0; i < size; i++) {

@@ -11,13 +11,15 @@ import { isBranchTaken, refineBranch, jmpCondFromCode, type JmpCond } from '../s
 import { scalarWithin, scalarEquals } from '../scalar/query';
 import { formatScalar, fmtSnum, fmtUnum } from '../scalar/format';
 import { tnumIsConst, tnumIsUnknown, tnumStr } from '../scalar/tnum';
-import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, U32_MAX, U64_MAX, s64, u64 } from '../scalar/int';
+import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, U32_MAX, U64_MAX, fls64, s64, u64 } from '../scalar/int';
 
 export type Scalar = ScalarState;
 
 export const UNKNOWN: Scalar = unknownScalar();
 export const known = (v: bigint): Scalar => constScalar(BigInt.asUintN(64, v));
 export const isConst = (s: Scalar): boolean => tnumIsConst(s.varOff);
+/** The kernel's fls64: bits needed for v (get_reg_width). */
+export const bitsOf = (v: bigint): number => fls64(v);
 export const constValue = (s: Scalar): bigint => s.varOff.value;
 export const isUnknown = (s: Scalar): boolean => scalarEquals(s, UNKNOWN);
 export const unknownOfSize = (bytes: number): Scalar => fromLoadSize(bytes as 1 | 2 | 4 | 8);
