@@ -25,7 +25,7 @@ const argv = yargs(process.argv.slice(2))
   .parseSync();
 
 if (argv.src) process.env.BPFSIM_FUZZ_SRC = '1';
-require('./register-ts');
+const { loadFuzzer } = require('./register-ts');
 const oracle = require('../oracle');
 
 function main() {
@@ -34,13 +34,8 @@ function main() {
     process.stderr.write(`fuzz:kernel: the kernel oracle is unavailable: ${a.reason}\n`);
     return 2;
   }
-  let campaign;
-  try {
-    campaign = require('./campaign.ts');
-  } catch (e) {
-    process.stderr.write(`fuzz:kernel: cannot load the fuzzer (${e.message.split('\n')[0]}); run \`npm run build\` first, or pass --src\n`);
-    return 2;
-  }
+  const campaign = loadFuzzer('fuzz:kernel', 'campaign.ts');
+  if (!campaign) return 2;
   const started = process.hrtime.bigint();
   const step = Math.max(1, Math.floor(argv.count / 20));
   const generator = argv['max-units'] ? { maxUnits: argv['max-units'], minUnits: Math.min(12, argv['max-units']) } : undefined;

@@ -21,16 +21,11 @@ const argv = yargs(process.argv.slice(2))
   .parseSync();
 
 if (argv.src) process.env.BPFSIM_FUZZ_SRC = '1';
-require('./register-ts');
+const { loadFuzzer } = require('./register-ts');
 
 function main() {
-  let campaign;
-  try {
-    campaign = require('./loader-campaign.ts');
-  } catch (e) {
-    process.stderr.write(`fuzz:loader: cannot load the fuzzer (${e.message.split('\n')[0]}); run \`npm run build\` first, or pass --src\n`);
-    return 2;
-  }
+  const campaign = loadFuzzer('fuzz:loader', 'loader-campaign.ts');
+  if (!campaign) return 2;
   const started = process.hrtime.bigint();
   const step = Math.max(1, Math.floor(argv.count / 20));
   const r = campaign.runLoaderCampaign(argv.count, argv.seed, (i) => {

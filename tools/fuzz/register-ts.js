@@ -26,3 +26,16 @@ if (process.env.BPFSIM_FUZZ_SRC) {
     return resolve.call(this, request, ...rest);
   };
 }
+
+/**
+ * The fuzzer module `file` (a .ts beside this one) for the command `tool`, or null after one line on
+ * stderr saying why it cannot be loaded (no build yet, or --src needed).
+ */
+exports.loadFuzzer = function loadFuzzer(tool, file) {
+  try {
+    return require(path.join(__dirname, file));
+  } catch (e) {
+    process.stderr.write(`${tool}: cannot load the fuzzer (${e.message.split('\n')[0]}); run \`npm run build\` first, or pass --src\n`);
+    return null;
+  }
+};
