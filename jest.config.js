@@ -13,5 +13,7 @@ module.exports = {
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 120000,
+  // Kernel comparisons replay recorded answers (tools/oracle/tape.js); this writes them when recording.
+  setupFilesAfterEnv: ['<rootDir>/tools/jest/kernel-tape.js'],
   reporters: ['default', '<rootDir>/tools/jest/summary-reporter.js'],
 };

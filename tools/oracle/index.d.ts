@@ -187,3 +187,17 @@ export interface VerifierStats {
 export function lastErrorLine(log: string): string;
 /** The numbers of the "processed N insns ..." line, or null. */
 export function verifierStats(log: string): VerifierStats | null;
+
+/** The kernel tape (tape.js): how answers are recorded and replayed. */
+export interface Tape {
+  PROFILE: string;
+  /** replay (default inside jest), record or live (default elsewhere): BPFSIM_KERNEL. */
+  mode(): 'replay' | 'record' | 'live';
+  /** Ask `kind` with `question`; `live()` asks the running kernel. */
+  ask<T>(kind: string, question: unknown, live: () => T, opts?: { fact?: boolean }): T;
+  availability(live: () => Availability): Availability;
+}
+export const tape: Tape;
+
+/** The addon's raw calls (each through the tape), for the few tests that need a call the wrappers do not make. */
+export function calls(): Record<string, (...args: unknown[]) => any>;

@@ -8,6 +8,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const tape = require('./tape');
 
 const ADDON = path.join(__dirname, 'build', 'oracle.node');
 
@@ -22,18 +23,33 @@ const CMD = {
 const PERCPU_MAP_TYPES = new Set([5 /* PERCPU_HASH */, 6 /* PERCPU_ARRAY */, 10 /* LRU_PERCPU_HASH */, 21 /* PERCPU_CGROUP_STORAGE */]);
 const XDP = 6;
 
-let native;        // the addon, once loaded
+let real;          // the addon itself, once loaded
+let native;        // the addon as tests see it: every call through the kernel tape
 let loadError;     // why it could not be loaded
 let availability;  // cached result of available()
 
-function addon() {
-  if (native || loadError) return native;
+/** The addon, loaded on first use (never in replay mode: the tape answers there). */
+function realAddon() {
+  if (real || loadError) return real;
   try {
-    native = require(ADDON);
+    real = require(ADDON);
   } catch (e) {
     loadError = fs.existsSync(ADDON)
       ? `oracle addon failed to load: ${e && e.message ? e.message.split('\n')[0] : e}`
       : 'oracle addon not built: run `node tools/oracle/build.js` (needs gcc and node headers)';
+  }
+  return real;
+}
+
+const NATIVE_CALLS = ['progLoad', 'testRun', 'progInfo', 'close', 'mapCreate', 'mapElem', 'mapBatch', 'mapInfo'];
+
+/** The addon's calls, each asked through the tape (tape.js): recorded, replayed or live by BPFSIM_KERNEL. */
+function addon() {
+  if (native) return native;
+  if (tape.mode() !== 'replay' && !realAddon()) return undefined;
+  native = {};
+  for (const name of NATIVE_CALLS) {
+    native[name] = (...args) => tape.ask(`oracle.${name}`, args, () => realAddon()[name](...args));
   }
   return native;
 }
@@ -56,7 +72,7 @@ function errnoName(errno) {
 function need() {
   const a = available();
   if (!a.ok) throw new Error(`bpf oracle unavailable: ${a.reason}`);
-  return native;
+  return addon();
 }
 
 function u8(x, what) {
@@ -88,19 +104,26 @@ function withName(r) {
  * two-instruction XDP program once (cached). Set BPFSIM_NO_ORACLE=1 to force "no".
  */
 function available() {
+  if (process.env.BPFSIM_NO_ORACLE) return { ok: false, reason: 'disabled by BPFSIM_NO_ORACLE' };
+  // Replay: the question is whether this test file has a tape (asked per file, never cached).
+  return tape.availability(liveAvailable);
+}
+
+/** Can the running kernel answer? Loads the addon, then test-loads and runs r0 = XDP_PASS once (cached). */
+function liveAvailable() {
   if (availability) return availability;
-  if (process.env.BPFSIM_NO_ORACLE) return (availability = { ok: false, reason: 'disabled by BPFSIM_NO_ORACLE' });
   if (process.platform !== 'linux') return (availability = { ok: false, reason: `bpf() needs Linux (this is ${process.platform})` });
-  if (!addon()) return (availability = { ok: false, reason: loadError });
+  const n = realAddon();
+  if (!n) return (availability = { ok: false, reason: loadError });
   // r0 = XDP_PASS; exit
   const insns = new Uint8Array([0xb7, 0, 0, 0, 2, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]);
-  const r = native.progLoad(XDP, insns, 'GPL', 0, 0, 0, 0, null, 'oracle_probe', 0);
+  const r = n.progLoad(XDP, insns, 'GPL', 0, 0, 0, 0, null, 'oracle_probe', 0);
   if (r.fd < 0) {
     const why = r.errno === 1 || r.errno === 13 ? ' (needs root or CAP_BPF + CAP_NET_ADMIN)' : '';
     return (availability = { ok: false, reason: `bpf(BPF_PROG_LOAD) failed: ${errnoName(r.errno)}${why}` });
   }
-  const t = native.testRun(r.fd, new Uint8Array(64), 64, null, 0, 1, 0, 0, 0);
-  native.close(r.fd);
+  const t = n.testRun(r.fd, new Uint8Array(64), 64, null, 0, 1, 0, 0, 0);
+  n.close(r.fd);
   if (t.errno || t.retval !== 2) {
     return (availability = { ok: false, reason: `bpf(BPF_PROG_TEST_RUN) failed: ${errnoName(t.errno) || `retval ${t.retval}`}` });
   }
@@ -171,7 +194,7 @@ let possibleCpus;
 /** Number of possible CPUs (what per-CPU map values are sized by). */
 function numPossibleCpus() {
   if (possibleCpus) return possibleCpus;
-  const text = fs.readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
+  const text = tape.ask('sysfs.cpu.possible', null, () => fs.readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim(), { fact: true });
   let count = 0;
   for (const part of text.split(',')) {
     const [a, b] = part.split('-').map(Number);
@@ -307,7 +330,7 @@ function close(fd) {
 }
 
 module.exports = {
-  available, errnoName, numPossibleCpus,
+  available, errnoName, numPossibleCpus, tape, calls: () => need(),
   progLoad, loadVerdict, testRun, progInfo, close,
   mapCreate, mapLookup, mapUpdate, mapDelete, mapGetNextKey, mapLookupAndDelete, mapFreeze,
   mapLookupBatch, mapLookupAndDeleteBatch, mapUpdateBatch, mapDeleteBatch, mapInfo,

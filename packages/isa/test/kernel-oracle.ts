@@ -18,33 +18,47 @@ export interface KernelLoad {
 
 let binary: string | undefined;
 let unavailable: string | undefined;
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const tape = require('../../../tools/oracle/tape');
 
-/** Undefined when the oracle works here, else the reason it does not. */
+/** Undefined when the kernel can answer here (live, or from its recorded tape), else the reason it cannot. */
 export function unavailableReason(): string | undefined {
+  const a = tape.availability(() => ({ ok: liveUnavailableReason() === undefined, reason: unavailable }));
+  return a.ok ? undefined : a.reason;
+}
+
+function liveUnavailableReason(): string | undefined {
   if (binary !== undefined || unavailable !== undefined) return unavailable;
   try {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpfsim-isa-'));
     const out = path.join(dir, 'bpf_load_log');
     execFileSync('gcc', ['-O1', '-o', out, path.join(__dirname, 'fixtures', 'bpf_load_log.c')], { stdio: 'pipe' });
     binary = out;
-    const [probe] = loadPrograms([{ type: 6, prog: [new Insn(0xb7, 0, 0, 0, 0), new Insn(0x95, 0, 0, 0, 0)] }]);
-    if (!probe.ok) unavailable = `the kernel refuses bpf(BPF_PROG_LOAD) (errno ${probe.errno})`;
+    const probe = runLoader(`6 ${Buffer.from(encodeProgram([new Insn(0xb7, 0, 0, 0, 0), new Insn(0x95, 0, 0, 0, 0)])).toString('hex')}\n`);
+    if (!/^=== 0 /.test(probe)) unavailable = `the kernel refuses bpf(BPF_PROG_LOAD): ${probe.slice(0, 80)}`;
   } catch (e) {
     unavailable = `cannot build or run the bpf() helper: ${(e as Error).message.split('\n')[0]}`;
   }
   return unavailable;
 }
 
+function runLoader(input: string): string {
+  if (binary === undefined) throw new Error('kernel oracle not built');
+  return execFileSync(binary, [], { input, maxBuffer: 1 << 28 }).toString();
+}
+
 /** Load each program (prog_type, slots) and return the verdicts and logs, in order. */
 export function loadPrograms(progs: ReadonlyArray<{ type: number; prog: readonly Insn[] }>): KernelLoad[] {
-  if (binary === undefined) throw new Error('kernel oracle not built');
   const input = progs
     .map(({ type, prog }) => {
       const bytes = encodeProgram(prog);
       return `${type} ${Buffer.from(bytes).toString('hex')}`;
     })
     .join('\n');
-  const out = execFileSync(binary, [], { input: `${input}\n`, maxBuffer: 1 << 28 }).toString();
+  const out: string = tape.ask('exec.bpf_load_log', input, () => {
+    if (liveUnavailableReason() !== undefined) throw new Error(`kernel oracle unavailable: ${unavailable}`);
+    return runLoader(`${input}\n`);
+  });
   const res: KernelLoad[] = [];
   const re = /^=== (-?\d+) (\d+) (\d+)\n([\s\S]*?)\n=== end$/gm;
   for (let m = re.exec(out); m; m = re.exec(out)) {

@@ -1,10 +1,12 @@
 /**
- * Context layouts against the running kernel's BTF (bpftool's raw dump of
- * /sys/kernel/btf/vmlinux): every field bpfsim lays out sits at the offset and
+ * Context layouts against the profile kernel's BTF (bpftool's raw dump of the
+ * bundled vmlinux.btf.br, the recording kernel's /sys/kernel/btf/vmlinux): every field bpfsim lays out sits at the offset and
  * width the kernel's struct gives, and the struct sizes agree.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import {
   PERF_EVENT_DATA_LAYOUT, PT_REGS_LAYOUT, SK_BUFF_SIZE, TRACE_ENTRY_FIELDS, XDP_MD_SIZE, parseTracepointFormat, skBuffLayout, xdpMdLayout, type CtxLayout,
 } from '@bpfsim/kernel';
@@ -12,11 +14,14 @@ import {
 interface BtfMember { name: string; type: number; bitsOffset: number }
 interface BtfType { id: number; kind: string; name: string; size?: number; type?: number; members: BtfMember[]; nelems?: number }
 
+/** The profile kernel's BTF (the bundled vmlinux.btf.br) as bpftool dumps it; undefined without bpftool. */
 function loadBtf(): Map<number, BtfType> | undefined {
-  if (!fs.existsSync('/sys/kernel/btf/vmlinux')) return undefined;
   let text: string;
   try {
-    text = execFileSync('bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'raw'], { maxBuffer: 1 << 30, encoding: 'utf8' });
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bpfsim-ctx-layout-')), 'vmlinux.btf');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    fs.writeFileSync(file, require('../../../tools/oracle/profile').profileBtfBytes());
+    text = execFileSync('bpftool', ['btf', 'dump', 'file', file, 'format', 'raw'], { maxBuffer: 1 << 30, encoding: 'utf8' });
   } catch {
     return undefined;
   }

@@ -17,7 +17,8 @@ if (!status.ok) console.log(`maps-oracle-ops skipped: ${status.reason}`);
 
 // The addon itself, for the one call the wrapper does not offer: a bloom filter lookup passes the value in.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const native = () => require('../../../tools/oracle/build/oracle.node');
+/** The addon's raw calls (still through the kernel tape), for the bloom filter's value-only lookup. */
+const native = () => oracle.calls();
 
 const ZERO_SEED = 64;
 const NO_PREALLOC = 1;

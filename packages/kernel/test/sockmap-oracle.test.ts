@@ -109,31 +109,33 @@ d('sock map element commands agree with the kernel', () => {
   beforeAll(async () => {
     servers = [await listen(), await listen()];
     ctx = makeCtx(oracle.numPossibleCpus());
-    servers.forEach((s, i) => {
-      const fd = fdOf(s);
-      fds[`sock${i}`] = fd;
-      const sock: SockRef = { id: 1000 + i, cookie: kernelCookie(fd), sockmapErr: 0, redirectOk: false, addr: 0n };
-      ctx.fds.set(fd, ['socket', sock]);
-    });
     // Non-socket files: a BPF map, a BPF program, a regular file.
     const m = oracle.mapCreate({ type: BpfMapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 });
-    fds.map = m.fd;
-    ctx.fds.set(m.fd, ['map', { id: 1 }]);
     cleanup.push(() => oracle.close(m.fd));
     const prog = oracle.progLoad({ type: 6, insns: Uint8Array.from([0xb7, 0, 0, 0, 2, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]) });
-    fds.prog = prog.fd;
-    ctx.fds.set(prog.fd, ['prog', { id: 2 }]);
     cleanup.push(() => oracle.close(prog.fd));
     const file = path.join(os.tmpdir(), `bpfsim-sockmap-${process.pid}`);
     fs.writeFileSync(file, 'x');
     const ffd = fs.openSync(file, 'r');
-    fds.file = ffd;
-    ctx.fds.set(ffd, ['inode', { id: 3 }]);
     cleanup.push(() => { fs.closeSync(ffd); fs.unlinkSync(file); });
-    // A number no fd of this process uses, on either side.
-    let bad = 4000;
-    while (ctx.fds.has(bad) || fs.existsSync(`/proc/self/fd/${bad}`)) bad++;
-    fds.closed = bad;
+    // The fd numbers this process's files got are history, not kernel behaviour: the tape keeps the
+    // recording's numbers, so a replay asks the kernel exactly what the recording asked.
+    const live = (): Record<string, number> => {
+      const got: Record<string, number> = { sock0: fdOf(servers[0]), sock1: fdOf(servers[1]), map: m.fd, prog: prog.fd, file: ffd };
+      // A number no fd of this process uses, on either side.
+      let bad = 4000;
+      while (Object.values(got).includes(bad) || fs.existsSync(`/proc/self/fd/${bad}`)) bad++;
+      return { ...got, closed: bad };
+    };
+    Object.assign(fds, oracle.tape.ask('host.fds', null, live));
+    servers.forEach((_, i) => {
+      const fd = fds[`sock${i}`];
+      const sock: SockRef = { id: 1000 + i, cookie: kernelCookie(fd), sockmapErr: 0, redirectOk: false, addr: 0n };
+      ctx.fds.set(fd, ['socket', sock]);
+    });
+    ctx.fds.set(fds.map, ['map', { id: 1 }]);
+    ctx.fds.set(fds.prog, ['prog', { id: 2 }]);
+    ctx.fds.set(fds.file, ['inode', { id: 3 }]);
   });
   afterAll(async () => {
     cleanup.forEach((f) => f());

@@ -15,22 +15,38 @@ import { newKernel, ORACLE } from './kit';
 
 const FIX = path.join(__dirname, 'fixtures', 'tracing');
 
-interface Built { obj: string; verdicts: string }
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const tape = require('../../../tools/oracle/tape');
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const profile = require('../../../tools/oracle/profile');
+
+interface Built { obj: string; dir: string }
+/** Compile the fixture against the profile kernel's vmlinux.h (what the recording kernel's BTF dumps to). */
 function build(): Built | { reason: string } {
   if (!ORACLE.ok) return { reason: `no bpf(): ${ORACLE.reason}` };
-  if (!fs.existsSync('/sys/kernel/btf/vmlinux')) return { reason: 'no /sys/kernel/btf/vmlinux' };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpfsim-tp-btf-'));
   try {
-    fs.writeFileSync(path.join(dir, 'vmlinux.h'), execFileSync('bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'c'], { maxBuffer: 256 << 20 }));
+    const btfFile = path.join(dir, 'vmlinux.btf');
+    fs.writeFileSync(btfFile, profile.profileBtfBytes());
+    fs.writeFileSync(path.join(dir, 'vmlinux.h'), execFileSync('bpftool', ['btf', 'dump', 'file', btfFile, 'format', 'c'], { maxBuffer: 256 << 20 }));
     const obj = path.join(dir, 'tp_btf.bpf.o');
     execFileSync(process.env.CLANG ?? 'clang-19', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-Wall', '-I', dir,
       '-idirafter', '/usr/include/x86_64-linux-gnu', '-c', path.join(FIX, 'tp_btf.bpf.c'), '-o', obj], { stdio: 'pipe' });
-    const verdicts = path.join(dir, 'libbpf-verdicts');
-    execFileSync(process.env.CC ?? 'cc', ['-O1', '-o', verdicts, path.join(FIX, 'libbpf-verdicts.c'), '-lbpf'], { stdio: 'pipe' });
-    return { obj, verdicts };
+    return { obj, dir };
   } catch (e) {
     return { reason: `cannot build the fixtures: ${(e as Error).message.split('\n')[0]}` };
   }
+}
+
+/** The system libbpf loads each program of the object into the kernel: "<name> <errno> <last log line>" per program. */
+function kernelVerdicts(b: Built): string {
+  // Keyed by the C source and the profile: the object's debug info names the temporary directory.
+  const question = { source: fs.readFileSync(path.join(FIX, 'tp_btf.bpf.c'), 'utf8'), loader: fs.readFileSync(path.join(FIX, 'libbpf-verdicts.c'), 'utf8'), btf: profile.profileMeta().sha256 };
+  return tape.ask('exec.libbpf-verdicts', question, () => {
+    const verdicts = path.join(b.dir, 'libbpf-verdicts');
+    execFileSync(process.env.CC ?? 'cc', ['-O1', '-o', verdicts, path.join(FIX, 'libbpf-verdicts.c'), '-lbpf'], { stdio: 'pipe' });
+    return execFileSync(verdicts, [b.obj]).toString();
+  });
 }
 
 const built = build();
@@ -40,7 +56,7 @@ if (!('obj' in built)) console.log(`tp_btf libbpf tests skipped: ${built.reason}
 d('tp_btf C programs: bpfsim vs libbpf + the kernel', () => {
   test('every program gets the kernel\'s verdict, errno and final error line', () => {
     const b = built as Built;
-    const kernel = execFileSync(b.verdicts, [b.obj]).toString().trim().split('\n').map((l) => {
+    const kernel = kernelVerdicts(b).trim().split('\n').map((l) => {
       const m = /^(\S+) (\d+) ?(.*)$/.exec(l)!;
       return { name: m[1], errno: Number(m[2]), error: m[3] };
     });

@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'child_process';
 import { findSectionDef, SECTION_DEFS } from '../src';
-import { libbpfLoad } from './helpers/corpus';
+import { libbpfTool } from './helpers/corpus';
 
 /** Patterns libbpf 1.1 (Debian 12's libbpf-dev) does not have yet; they come from newer libbpf. */
 const NEWER_LIBBPF = new Set([
@@ -38,7 +38,7 @@ function names(): string[] {
   return [...out].filter(Boolean).sort();
 }
 
-const tool = libbpfLoad();
+const tool = libbpfTool();
 (tool.path ? describe : describe.skip)('SEC() names: bpfsim vs libbpf_prog_type_by_name', () => {
   const all = names();
   const r = spawnSync(tool.path!, ['--sec', ...all], { encoding: 'utf8' });

@@ -51,12 +51,10 @@ describe('verifier log parsing', () => {
   });
 });
 
-/** The type id of typedef `name` in /sys/kernel/btf/vmlinux (a minimal BTF walk), or null without the file. */
+/** The type id of typedef `name` in the profile kernel's vmlinux BTF (a minimal BTF walk). */
 function btfTypedefId(name: string): number | null {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const fs = require('fs') as typeof import('fs');
-  if (!fs.existsSync('/sys/kernel/btf/vmlinux')) return null;
-  const b = fs.readFileSync('/sys/kernel/btf/vmlinux');
+  const b: Buffer = require('../profile').profileBtfBytes();
   const hdr = b.readUInt32LE(4), typeOff = b.readUInt32LE(8), typeLen = b.readUInt32LE(12), strOff = b.readUInt32LE(16);
   const str = (o: number): string => { const s0 = hdr + strOff + o; return b.subarray(s0, b.indexOf(0, s0)).toString(); };
   const extra: Record<number, (vlen: number) => number> = { 1: () => 4, 3: () => 12, 4: (v) => 12 * v, 5: (v) => 12 * v, 6: (v) => 8 * v, 13: (v) => 8 * v, 14: () => 4, 15: (v) => 12 * v, 17: () => 4, 19: (v) => 12 * v };

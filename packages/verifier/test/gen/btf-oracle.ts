@@ -14,9 +14,16 @@ export interface BtfLoadResult { errno: number; log: string; lastErrorLine: stri
 
 let built: { bin?: string; reason?: string } | undefined;
 const dir = (): string => mkdtempSync(join(tmpdir(), 'bpfsim-btf-load-'));
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const tape = require('../../../../tools/oracle/tape');
+
+/** Can programs be loaded with BTF here (live, or from the recorded tape)? `ok: false` with the reason when not. */
+export function btfLoaderAvailable(): { ok: boolean; reason?: string } {
+  return tape.availability(liveAvailable);
+}
 
 /** Build the loader once; `ok: false` with the reason when there is no C compiler or no bpf(). */
-export function btfLoaderAvailable(): { ok: boolean; reason?: string } {
+function liveAvailable(): { ok: boolean; reason?: string } {
   if (!built) {
     try {
       const d = dir();
@@ -24,8 +31,8 @@ export function btfLoaderAvailable(): { ok: boolean; reason?: string } {
       execFileSync(process.env.CC ?? 'cc', ['-O1', '-o', bin, join(__dirname, 'btf-load.c')], { stdio: 'pipe' });
       built = { bin };
       // a trivial program (r0 = 0; exit) must load
-      const r = btfLoad(6, [new Insn(0xb7, 0, 0, 0, 0), new Insn(0x95, 0, 0, 0, 0)], []);
-      if (r.errno !== 0) built = { reason: `btf-load cannot load a program: errno ${r.errno} ${r.lastErrorLine}` };
+      const out = runLoader(6, encodeProgram([new Insn(0xb7, 0, 0, 0, 0), new Insn(0x95, 0, 0, 0, 0)]), []);
+      if (!out.startsWith('0\n')) built = { reason: `btf-load cannot load a program: ${out.slice(0, 120)}` };
     } catch (e) {
       built = { reason: `cannot build btf-load.c: ${(e as Error).message.split('\n')[0]}` };
     }
@@ -34,13 +41,23 @@ export function btfLoaderAvailable(): { ok: boolean; reason?: string } {
 }
 
 let work: string | undefined;
-/** Load `insns` (map lddw imm = index into `maps`, created fresh) with BTF; the kernel's errno and log. */
-export function btfLoad(progType: number, insns: readonly Insn[], maps: readonly GenMap[]): BtfLoadResult {
-  if (!built?.bin) throw new Error('btf-load is not built (call btfLoaderAvailable first)');
+function runLoader(progType: number, prog: Uint8Array, maps: readonly string[]): string {
+  if (!built?.bin) throw new Error('btf-load is not built');
   work ??= dir();
   const file = join(work, 'prog.bin');
-  writeFileSync(file, encodeProgram([...insns]));
-  const out = execFileSync(built.bin, [String(progType), file, ...maps.map((m) => `${m.type}:${m.keySize}:${m.valueSize}:${m.maxEntries}:${m.name}`)], { maxBuffer: 64 << 20 }).toString();
+  writeFileSync(file, prog);
+  return execFileSync(built.bin, [String(progType), file, ...maps], { maxBuffer: 64 << 20 }).toString();
+}
+
+/** Load `insns` (map lddw imm = index into `maps`, created fresh) with BTF; the kernel's errno and log. */
+export function btfLoad(progType: number, insns: readonly Insn[], maps: readonly GenMap[]): BtfLoadResult {
+  const prog = encodeProgram([...insns]);
+  const mapArgs = maps.map((m) => `${m.type}:${m.keySize}:${m.valueSize}:${m.maxEntries}:${m.name}`);
+  const out: string = tape.ask('exec.btf-load', { progType, prog, maps: mapArgs }, () => {
+    const a = liveAvailable();
+    if (!a.ok) throw new Error(`btf-load unavailable: ${a.reason}`);
+    return runLoader(progType, prog, mapArgs);
+  });
   const nl = out.indexOf('\n');
   const errno = Number(out.slice(0, nl));
   if (!Number.isInteger(errno)) throw new Error(`btf-load: ${out.slice(0, 200)}`);
