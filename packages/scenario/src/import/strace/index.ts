@@ -1,0 +1,9 @@
+/** Reading strace logs (`strace -f -ttt -v -s 4096 -o <log> -- <command>`) into typed events. */
+export { parseStraceLog } from './join';
+export type { StraceLog } from './join';
+export { summarizeStraceLog } from './summary';
+export type { StraceSummary } from './summary';
+export { StraceParseError } from './errors';
+export type { StraceEvent, StraceCall, StraceSignal, StraceExit, StraceSuperseded, StraceResult } from './events';
+export { strBytes } from './ast';
+export type * from './ast';
