@@ -7,3 +7,4 @@ export * from './helper-protos';
 export * from './prog-types';
 export * from './sock-fields';
 export * from './license';
+export * from './retcodes';
