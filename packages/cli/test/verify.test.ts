@@ -77,4 +77,41 @@ describe('bpfsim verify', () => {
     expect((await run(['verify', p, '--type', 'socket_filter'])).out).toMatch(/invalid bpf_context access off=76 size=4/);
     expect((await run(['verify', p, '--type', 'sched_cls'])).code).toBe(0);
   });
+  test('a badly encoded raw program is a verdict (the kernel\'s errno and message), and the other files are still verified', async () => {
+    // raw little-endian words: r0 = 0; <bad>; exit
+    const words = (bad: number[]): Buffer => Buffer.from([0xb7, 0, 0, 0, 0, 0, 0, 0, ...bad, 0x95, 0, 0, 0, 0, 0, 0, 0]);
+    const raw = (name: string, bad: number[]): string => { const p = path.join(dir, name); fs.writeFileSync(p, words(bad)); return p; };
+    const bad = [
+      raw('op8f.bin', [0x8f, 0, 0, 0, 0, 0, 0, 0]), // unknown opcode 8f
+      raw('r11.bin', [0xb7, 0x0b, 0, 0, 1, 0, 0, 0]), // r11 = 1
+      raw('ldx.bin', [0x79, 0xa1, 0xf8, 0xff, 1, 0, 0, 0]), // r1 = *(u64 *)(r10 -8) with imm 1
+      raw('lddw.bin', [0x18, 0x01, 0, 0, 1, 0, 0, 0]), // an lddw whose second slot is the exit
+    ];
+    const r = await run(['verify', ...bad, good, '--json', '--log-level', '0']);
+    const lines = r.out.split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => [path.basename(l.file), l.accepted, l.errno, l.error])).toEqual([
+      ['op8f.bin', false, 'EINVAL', 'unknown opcode 8f'],
+      ['r11.bin', false, 'EINVAL', 'R11 is invalid'],
+      ['ldx.bin', false, 'EINVAL', 'BPF_LDX uses reserved fields'],
+      ['lddw.bin', false, 'EINVAL', 'invalid bpf_ld_imm64 insn'],
+      ['good.s', true, null, null],
+    ]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(1);
+    // the same words loaded into the running kernel (a socket filter, as --type defaults to)
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const oracle = require('../../../tools/oracle');
+    if (oracle.available().ok) {
+      for (const [i, f] of bad.entries()) {
+        const k = oracle.loadVerdict({ type: 1, insns: new Uint8Array(fs.readFileSync(f)), logLevel: 1 });
+        expect([k.errnoName, k.lastErrorLine]).toEqual([lines[i].errno, lines[i].error]);
+      }
+    }
+    // a length that is not whole instructions is still an unreadable input
+    const odd = path.join(dir, 'odd.bin');
+    fs.writeFileSync(odd, Buffer.from([0x95, 0, 0, 0, 0, 0, 0, 0, 0xff]));
+    const o = await run(['verify', odd, good]);
+    expect(o.code).toBe(2);
+    expect(o.err).toMatch(/odd\.bin: program is 9 bytes, not a multiple of 8/);
+  });
 });

@@ -60,6 +60,12 @@ export interface VerifyOptions {
   kernelBtf?: KernelBtf;
   /** attach_btf_id: the target's id in kernelBtf (tp_btf: the `btf_trace_<tracepoint>` typedef). */
   attachBtfId?: number;
+  /**
+   * bpf_jit_supports_private_stack(): the JIT gives kprobe, tracepoint, perf_event and raw_tracepoint
+   * frames of 64 bytes or more a private stack, so they do not add up in check_max_stack_depth.
+   * Default true, as x86-64 and arm64 in 6.18; false models a JIT without it.
+   */
+  privateStack?: boolean;
 }
 
 /**

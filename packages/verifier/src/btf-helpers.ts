@@ -22,13 +22,21 @@ const SIGS: Readonly<Record<number, BtfSig>> = {
   147: { args: { 0: 'path' } }, // bpf_d_path(path, buf, size)
   191: { args: { 3: 'task_struct' } }, // bpf_copy_from_user_task(dst, size, user_ptr, task, flags)
   157: { args: { 1: 'task_struct' } }, // bpf_task_storage_delete(map, task)
+  // bpf_skc_to_*(sk): the socket as a more specific kernel struct, or NULL (filter.c, ret_btf_id)
+  136: { args: {}, ret: { struct: 'tcp6_sock', trusted: false } },
+  137: { args: {}, ret: { struct: 'tcp_sock', trusted: false } },
+  138: { args: {}, ret: { struct: 'tcp_timewait_sock', trusted: false } },
+  139: { args: {}, ret: { struct: 'tcp_request_sock', trusted: false } },
+  140: { args: {}, ret: { struct: 'udp6_sock', trusted: false } },
+  178: { args: {}, ret: { struct: 'unix_sock', trusted: false } },
+  196: { args: {}, ret: { struct: 'mptcp_sock', trusted: false } },
 };
 
 const proto = (id: number, name: string, gplOnly: boolean, ret: BpfFuncProto['ret'], args: BpfFuncProto['args']): BpfFuncProto =>
   Object.freeze({ id, name, gplOnly, mightSleep: false, ret, args, pktAccess: false, acquires: false });
 
 /** Prototypes of the BTF helpers @bpfsim/uapi's table does not have (bpf_trace.c, bpf_task_pt_regs...). */
-export const BTF_HELPER_PROTOS: ReadonlyMap<number, BpfFuncProto> = new Map([
+export const BTF_HELPER_PROTOS: ReadonlyMap<number, BpfFuncProto> = new Map<number, BpfFuncProto>([
   [141, proto(141, 'bpf_get_task_stack', false, { type: 'RET_INTEGER', flags: [] }, [
     { type: 'ARG_PTR_TO_BTF_ID', flags: [] }, { type: 'ARG_PTR_TO_MEM', flags: ['MEM_UNINIT', 'MEM_WRITE'] },
     { type: 'ARG_CONST_SIZE_OR_ZERO', flags: [] }, { type: 'ARG_ANYTHING', flags: [] },
@@ -51,6 +59,11 @@ export const BTF_HELPER_PROTOS: ReadonlyMap<number, BpfFuncProto> = new Map([
     { type: 'ARG_PTR_TO_MEM', flags: ['MEM_UNINIT', 'MEM_WRITE'] }, { type: 'ARG_CONST_SIZE_OR_ZERO', flags: [] },
     { type: 'ARG_ANYTHING', flags: [] }, { type: 'ARG_PTR_TO_BTF_ID', flags: [] }, { type: 'ARG_ANYTHING', flags: [] },
   ]), mightSleep: true })],
+  // bpf_skc_to_tcp6_sock & co.: RET_PTR_TO_BTF_ID_OR_NULL from ARG_PTR_TO_BTF_ID_SOCK_COMMON
+  ...([[136, 'bpf_skc_to_tcp6_sock'], [137, 'bpf_skc_to_tcp_sock'], [138, 'bpf_skc_to_tcp_timewait_sock'],
+    [139, 'bpf_skc_to_tcp_request_sock'], [140, 'bpf_skc_to_udp6_sock'], [178, 'bpf_skc_to_unix_sock'],
+    [196, 'bpf_skc_to_mptcp_sock']] as const).map(([id, name]): [number, BpfFuncProto] => [id, proto(id, name, false,
+    { type: 'RET_PTR_TO_BTF_ID', flags: ['PTR_MAYBE_NULL'] }, [{ type: 'ARG_PTR_TO_BTF_ID_SOCK_COMMON', flags: [] }])]),
   // bpf_per_cpu_ptr / bpf_this_cpu_ptr: per-CPU kernel variables (__ksym), which bpfsim does not have
   [153, proto(153, 'bpf_per_cpu_ptr', false, { type: 'RET_PTR_TO_MEM_OR_BTF_ID', flags: ['PTR_MAYBE_NULL', 'MEM_RDONLY'] }, [
     { type: 'ARG_PTR_TO_PERCPU_BTF_ID', flags: [] }, { type: 'ARG_ANYTHING', flags: [] },
@@ -76,6 +89,19 @@ export function checkBtfArg(c: Checker, id: number, argIdx: number, regno: numbe
   const btf = c.opts.kernelBtf;
   if (!want || !btf) throw new Reject(`bpfsim does not know which struct R${regno} of helper #${id} must point to`, 'ENOTSUPP');
   if (!structIdsMatch(c, reg, want)) throw eacces(`R${regno} is of type ${reg.btfName ?? ''} but ${want} is expected`);
+}
+
+/**
+ * check_reg_type for ARG_PTR_TO_BTF_ID_SOCK_COMMON with a BTF pointer (btf_id_sock_common_types has
+ * PTR_TO_BTF_ID and PTR_TO_BTF_ID | PTR_TRUSTED, no RCU or untrusted ones): true when
+ * the type is one of those; then its struct must start with a sock_common (sock, tcp_sock, ...).
+ */
+export function btfSockCommonArgOk(c: Checker, regno: number, reg: Reg, mayBeNull: boolean): boolean {
+  // an argument that may be NULL (PTR_MAYBE_NULL) folds the flag away before the comparison
+  if (reg.type !== 'ptr_btf' || reg.rcu || reg.untrusted || (reg.maybeNull && !mayBeNull)) return false;
+  if (!c.opts.kernelBtf) throw new Reject(`bpfsim has no kernel BTF for R${regno}`, 'ENOTSUPP');
+  if (!structIdsMatch(c, reg, 'sock_common')) throw eacces(`R${regno} is of type ${reg.btfName ?? ''} but sock_common is expected`);
+  return true;
 }
 
 /**

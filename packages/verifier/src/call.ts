@@ -10,7 +10,7 @@ import * as S from './bridge/scalar';
 import { eacces, einval, Reject } from './errors';
 import type { Checker } from './check';
 import { typeName } from './check';
-import { BTF_HELPER_PROTOS, btfHelperResult, checkBtfArg, NOT_ALLOWED_IN_TP_BTF, refinedRetval } from './btf-helpers';
+import { btfSockCommonArgOk, BTF_HELPER_PROTOS, btfHelperResult, checkBtfArg, NOT_ALLOWED_IN_TP_BTF, refinedRetval } from './btf-helpers';
 import { checkHelperMem } from './mem';
 import { pathStep } from './path';
 import { callbackExit, helperCallback, SYNC_CALLBACK_HELPERS, invalidScalar } from './callback';
@@ -39,6 +39,9 @@ const EXPECTED: Partial<Record<string, { types: string[]; text: string }>> = {
   // per-CPU kernel variables (__ksym) are the only such pointers; bpfsim has none
   ARG_PTR_TO_PERCPU_BTF_ID: { types: [], text: 'percpu_ptr_, percpu_rcu_ptr_, percpu_trusted_ptr_' },
 };
+
+/** is_ptr_cast_function: sk_fullsock, tcp_sock and the skc_to_* casts (not skc_to_unix_sock). */
+const PTR_CAST_FUNCS: ReadonlySet<number> = new Set([95, 96, 136, 137, 138, 139, 140, 196]);
 
 /** Map types each map-taking helper accepts (check_map_func_compatibility, by function). */
 const FUNC_MAPS: Record<number, readonly number[]> = {
@@ -175,10 +178,17 @@ export function checkHelperCall(c: Checker, insn: Insn): number | 'exit' | undef
     case 'RET_PTR_TO_MEM':
       c.setReg(0, ptr(ret.flags.includes('MEM_RINGBUF') ? 'ringbuf_mem' : 'mem', { maybeNull, memSize: meta.memSize }));
       break;
-    case 'RET_PTR_TO_BTF_ID': c.setReg(0, btfHelperResult(c, id) ?? scalar()); break;
+    case 'RET_PTR_TO_BTF_ID': {
+      const r0 = btfHelperResult(c, id);
+      if (r0) r0.maybeNull = maybeNull;
+      c.setReg(0, r0 ?? scalar());
+      break;
+    }
     default: c.setReg(0, scalar()); break;
   }
   if (maybeNull) c.regs[0].id = ++c.idGen;
+  // is_ptr_cast_function: the result is the argument's socket, under the argument's reference
+  if (PTR_CAST_FUNCS.has(id)) c.regs[0].refObjId = meta.refObjId;
   // is_acquire_function(): a sock map lookup returns a referenced socket
   if (proto.acquires || (id === 1 && meta.map !== undefined && isSockMapType(meta.map.type))) {
     const rid = ++c.idGen;
@@ -232,7 +242,8 @@ function checkFuncArg(c: Checker, i: number, arg: BpfArgSpec | undefined, prev: 
   if (!(isNullScalar(reg) && mayBeNull) && exp) {
     // check_reg_type: trusted BTF pointers are memory too (read-only: a helper may not write kernel structs)
     const btfMem = reg.type === 'ptr_btf' && Boolean(reg.trusted) && !reg.rcu && !reg.untrusted && !reg.maybeNull && exp.text.endsWith(', buf, trusted_ptr_');
-    const okType = ((exp.types.includes(reg.type) && !reg.untrusted) || btfMem) && (!reg.maybeNull || false);
+    const btfSock = arg.type === 'ARG_PTR_TO_BTF_ID_SOCK_COMMON' && reg.type === 'ptr_btf' && btfSockCommonArgOk(c, regno, reg, mayBeNull);
+    const okType = ((exp.types.includes(reg.type) && !reg.untrusted) || btfMem || btfSock) && (!reg.maybeNull || btfSock);
     if (!okType) throw eacces(`R${regno} type=${typeName(reg)} expected=${exp.text}`);
     if (btfMem && arg.type === 'ARG_PTR_TO_MEM' && !arg.flags.includes('MEM_RDONLY')) {
       throw eacces(`${helperName(c.prog[c.idx].imm)}() may write into memory pointed by R${regno} type=${typeName(reg)}`);
@@ -314,8 +325,10 @@ function checkArgRegOff(reg: Reg, regno: number, arg: BpfArgSpec): void {
   if (arg.flags.includes('OBJ_RELEASE') || arg.type === 'ARG_PTR_TO_RINGBUF_MEM' || arg.type === 'ARG_PTR_TO_CTX' ||
     arg.type === 'ARG_PTR_TO_SOCK_COMMON' || arg.type === 'ARG_PTR_TO_BTF_ID_SOCK_COMMON') {
     const t = typeName(reg);
-    if (reg.off < 0) throw eacces(`negative offset ${t} ptr R${regno} off=${reg.off} disallowed`);
-    if (reg.off) throw eacces(`dereference of modified ${t} ptr R${regno} off=${reg.off} disallowed`);
+    // a BTF pointer may carry a fixed offset (a struct nested in another) unless it is being released
+    const fixedOk = reg.type === 'ptr_btf' && !arg.flags.includes('OBJ_RELEASE');
+    if (reg.off < 0 && !fixedOk) throw eacces(`negative offset ${t} ptr R${regno} off=${reg.off} disallowed`);
+    if (reg.off && !fixedOk) throw eacces(`dereference of modified ${t} ptr R${regno} off=${reg.off} disallowed`);
     if (!S.isConst(reg.s) || S.constValue(reg.s) !== 0n) throw eacces(`variable ${t} access var_off=(0x${reg.s.varOff.value.toString(16)}; 0x${reg.s.varOff.mask.toString(16)}) disallowed`);
   }
 }
@@ -342,14 +355,18 @@ export function checkFuncCall(c: Checker, insn: Insn): number {
   const callee = newFrame(st.frames.length, c.idx, c.subprogOf(target));
   for (let r = 1; r <= 5; r++) callee.regs[r] = { ...caller.regs[r] };
   st.frames.push(callee);
-  for (let r = 0; r <= 5; r++) caller.regs[r] = r === 0 ? caller.regs[0] : caller.regs[r];
+  // clear_caller_saved_regs: R0-R5 of the caller are gone (and scratched, so the first instruction
+  // of the callee prints the callee's R1-R5 and frame pointer)
+  for (let r = 0; r <= 5; r++) { caller.regs[r] = notInit(); c.markRegScratched(r); }
+  c.markRegScratched(10);
   if (c.log.level) {
+    // print_verifier_state(print_all): prints without clearing the scratch marks
     c.log.write('caller:\n');
     const saved = st.frames.pop()!;
-    c.printState(true);
+    c.log.write(c.stateLine(true) + '\n');
     st.frames.push(saved);
     c.log.write('callee:\n');
-    c.printState(true);
+    c.log.write(c.stateLine(true) + '\n');
   }
   c.path = pathStep(c.path, 'call', c.idx, target);
   return target;
@@ -382,8 +399,11 @@ export function processExit(c: Checker): number | 'exit' {
   // return from a bpf-to-bpf call
   const callee = st.frames[st.frames.length - 1];
   if (callee.inCallback) return callbackExit(c);
-  const r0 = c.readReg(0);
-  if (r0.type !== 'scalar') throw einval(`At subprogram exit the register R0 is not a scalar value (${typeName(r0)})`);
+  // prepare_func_exit: a static subprogram returns whatever R0 holds, set or not (a void function
+  // leaves it unset); only the subprogram's own stack may not escape. The scalar-only exit check
+  // (check_return_code: `At subprogram exit ...`) is for global functions, which bpfsim does not model.
+  const r0 = c.regs[0];
+  if (r0.type === 'fp') throw einval('cannot return stack pointer to the caller');
   st.frames.pop();
   const caller = st.frames[st.frames.length - 1];
   caller.regs[0] = { ...callee.regs[0] };

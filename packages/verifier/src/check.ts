@@ -304,7 +304,10 @@ export class Checker {
     if (o === op.BPF_MOV) {
       if (x) {
         if (!is64) { if ((insn.off !== 0 && insn.off !== 8 && insn.off !== 16) || insn.imm) throw einval('BPF_MOV uses reserved fields'); }
-        else if (insn.off === op.BPF_ADDR_SPACE_CAST) throw einval('addr_space_cast insn can only be used in a program that has an associated arena');
+        else if (insn.off === op.BPF_ADDR_SPACE_CAST) {
+          if (insn.imm !== 1 && insn.imm !== 1 << 16) throw einval('addr_space_cast insn can only convert between address space 1 and 0');
+          throw einval('addr_space_cast insn can only be used in a program that has an associated arena');
+        }
         else if ((insn.off !== 0 && insn.off !== 8 && insn.off !== 16 && insn.off !== 32) || insn.imm) throw einval('BPF_MOV uses reserved fields');
         const src = this.readReg(insn.src);
         this.checkDst(insn.dst);

@@ -5,7 +5,7 @@
  */
 import type { Insn } from '@bpfsim/isa';
 import { op } from './opcodes';
-import type { MapInfo } from './api';
+import type { KernelBtf, MapInfo } from './api';
 
 export interface StructureError {
   msg: string; errno: 'EINVAL' | 'EACCES' | 'E2BIG' | 'EBADF' | 'EPROTO';
@@ -76,11 +76,37 @@ export function subprogFlags(prog: readonly Insn[], subprogs: readonly number[])
   });
 }
 
+/**
+ * add_kfunc_call, as far as bpfsim can follow it without module BTFs or kallsyms: the license, a
+ * module BTF offset (no fd_array is ever passed), an id that is not a FUNC in the kernel BTF. A
+ * call with id 0 and offset 0 is left for later, as the kernel leaves it; so is a real kfunc.
+ */
+function addKfuncCall(insn: Insn, ctx: KfuncContext): StructureError | null {
+  if (!ctx.gpl) return { msg: 'cannot call kernel function from non-GPL compatible program', errno: 'EINVAL' };
+  if (insn.imm === 0 && insn.off === 0) return null;
+  // find_kfunc_desc_btf: an offset names a module BTF in fd_array
+  if (insn.off < 0) return { msg: 'negative offset disallowed for kernel module function call\nfailed to find BTF for kernel function', errno: 'EINVAL' };
+  if (insn.off > 0) return { msg: 'kfunc offset > 0 without fd_array is invalid\nfailed to find BTF for kernel function', errno: 'EPROTO' };
+  const btf = ctx.btf?.();
+  if (!btf) return null;
+  const id = insn.imm >>> 0;
+  if (btf.types[id]?.kind !== 12 /* BTF_KIND_FUNC */) return { msg: `kernel btf_id ${id} is not a function`, errno: 'EINVAL' };
+  return null;
+}
+
+/** What add_kfunc_call needs to know about the program. */
+export interface KfuncContext { gpl: boolean; btf?: () => KernelBtf | undefined }
+
 /** add_subprog_and_kfunc + check_subprogs. */
-export function findSubprogs(prog: readonly Insn[]): { subprogs: number[] } | StructureError {
+export function findSubprogs(prog: readonly Insn[], kfunc: KfuncContext = { gpl: true }): { subprogs: number[] } | StructureError {
   const starts = new Set<number>([0]);
   for (let i = 0; i < prog.length; i++) {
     const insn = prog[i];
+    if (insn.code === (op.BPF_JMP | op.BPF_CALL) && insn.src === op.BPF_PSEUDO_KFUNC_CALL) {
+      const e = addKfuncCall(insn, kfunc);
+      if (e) return e;
+      continue;
+    }
     if (!isPseudoCall(insn) && !isPseudoFunc(insn)) continue;
     const t = i + insn.imm + 1;
     if (t < 0 || t >= prog.length) return { msg: 'call to invalid destination', errno: 'EINVAL' };

@@ -13,5 +13,6 @@ export function insnText(prog: readonly Insn[], i: number, ldMaps: ReadonlyMap<n
       imm64: (a, b) => (map ? `map[id:${map.fd ?? map.index ?? 0}]${insn.src === 2 || insn.src === 6 ? `+${b?.imm ?? 0}` : ''}` : `0x${(((BigInt((b?.imm ?? 0) >>> 0)) << 32n) | BigInt(a.imm >>> 0)).toString(16)}`),
     });
   }
-  return formatInsn(insn);
+  // print_bpf_insn prints an encoding it cannot name as `BUG_<class>_<code>`, without the `(code)` prefix
+  return formatInsn(insn).replace(/^\([0-9a-f]{2}\) (BUG_)/, '$1');
 }

@@ -1,6 +1,6 @@
 /** verify(): the kernel's bpf_check, pass by pass, producing the verdict, errno and log. */
 import type { Insn } from '@bpfsim/isa';
-import { progTypeInfo, BpfProgType, BpfProgTypeName, BpfAttachTypeName, loadAttachType } from '@bpfsim/uapi';
+import { progTypeInfo, BpfProgType, BpfProgTypeName, BpfAttachTypeName, isGplCompatible, loadAttachType } from '@bpfsim/uapi';
 import type { VerifyOptions, VerifyResult } from './api';
 import { Checker } from './check';
 import { checkAttachTarget, needsTrampoline, type AttachTarget } from './btf-ctx';
@@ -58,7 +58,7 @@ export function verify(prog: readonly Insn[], opts: VerifyOptions): VerifyResult
     return r;
   }
   if (attachType !== (opts.expectedAttachType ?? 0)) opts = { ...opts, expectedAttachType: attachType };
-  const sp = findSubprogs(prog);
+  const sp = findSubprogs(prog, { gpl: isGplCompatible(opts.license ?? 'GPL'), btf: () => opts.kernelBtf });
   const subprogList = 'msg' in sp ? sp.subprogs ?? [] : sp.subprogs;
   if (level === 2) for (let i = 0; i < subprogList.length; i++) log.write(`func#${i} @${subprogList[i]}\n`);
   if ('msg' in sp) return fail(sp.msg, sp.errno);
@@ -118,7 +118,7 @@ export function verify(prog: readonly Insn[], opts: VerifyOptions): VerifyResult
   }
   // do_check_common: at level 1 a fully verified program's log is dropped (only later errors and stats remain)
   if (level === 1) log.reset(0);
-  const stackErr = checkMaxStackDepth(prog, sp.subprogs, flags, c.stackDepth, info.type);
+  const stackErr = checkMaxStackDepth(prog, sp.subprogs, flags, c.stackDepth, opts.privateStack === false ? -1 : info.type);
   if (stackErr) return fail(stackErr.msg, stackErr.errno, c);
   log.write(stats(c));
   return result(log, true, null, null, c);
@@ -138,7 +138,8 @@ function checkAbnormalReturn(flags: readonly SubprogFlags[]): string | null {
 
 /**
  * check_max_stack_depth: walk the static call graph from the main program; the stack used along a
- * chain (each frame rounded up to 16 bytes with the JIT on) must stay within 512 bytes.
+ * chain (each frame rounded up to 16 bytes with the JIT on) must stay within 512 bytes. `progType`
+ * -1: the JIT has no private stacks (bpf_enable_priv_stack answers NO_PRIV_STACK).
  */
 function checkMaxStackDepth(
   prog: readonly Insn[], subprogs: readonly number[], flags: readonly SubprogFlags[], depths: readonly number[], progType: number,

@@ -9,6 +9,7 @@ import {
   AluOp, JmpCond, ScalarState, formatScalar, fromLoadSize, immScalar, isBranchTaken, refineBranch, scalarAlu,
   scalarAluStep, unknownScalar,
 } from '../src/scalar';
+import { movsxAsHost } from './host-deviations';
 
 // ---------- deterministic PRNG (xorshift32) ----------
 export class Rng {
@@ -107,6 +108,8 @@ export interface GenOpts {
   length?: number;
   /** restrict the ALU ops and the other kinds ('jmp', 'load') to these (value-shaping and/or/shifts stay) */
   ops?: readonly string[];
+  /** predict sign-extending moves as the recording host does, not as v6.18 (host-deviations.ts, 4.) */
+  hostMovsx?: boolean;
 }
 
 export function generate(seed: number, opts: GenOpts = {}): Case {
@@ -163,7 +166,7 @@ export function generate(seed: number, opts: GenOpts = {}): Case {
     const off = op === 'sdiv' || op === 'smod' ? 1 : op.startsWith('movsx') ? Number(op.slice(5)) : 0;
     const src = srcReg !== null ? regs[srcReg] : immScalar(imm);
     const before = regs[dst];
-    const res = scalarAluStep(op, before, src, { is64 });
+    const res = (opts.hostMovsx ? movsxAsHost(op, before, src, is64) : null) ?? scalarAluStep(op, before, src, { is64 });
     regs[dst] = res.dst;
     // ids: movs link, add/sub of a constant (either width) keeps the link, everything else breaks it
     if (op === 'mov' || op.startsWith('movsx')) {

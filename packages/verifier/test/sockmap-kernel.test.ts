@@ -10,6 +10,7 @@
 import { encodeProgram, Insn } from '@bpfsim/isa';
 import { BpfMapType, BpfProgType, HELPER_NAMES, HELPER_PROTOS, PROG_TYPES } from '@bpfsim/uapi';
 import { verify } from '@bpfsim/verifier';
+import { sockLookupAsHost } from './host-deviations';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const oracle = require('../../../tools/oracle');
 
@@ -142,11 +143,25 @@ function run(c: Case, logLevel: 1 | 2 = 1): { kernel: Outcome; sim: Outcome } {
   }
 }
 
+/**
+ * The kernel's text is bpfsim's (the v6.18 source: a sock map lookup gives `map_value_or_null`), or
+ * bpfsim's with the recording host's documented deviation applied (`sock_or_null` at the call:
+ * host-deviations.ts, 1.; docs/differences.md). Counted, so the summary shows which kernel answered.
+ */
+const asHost = { n: 0 };
+const same = (kernel: string, sim: string): boolean => {
+  if (kernel === sim) return true;
+  if (kernel !== sockLookupAsHost(sim)) return false;
+  asHost.n++;
+  return true;
+};
+
 d('sock maps in the verifier vs the kernel', () => {
   const all = avail.ok ? cases().map((c) => ({ c, ...run(c) })) : [];
+  afterAll(() => console.log(`sock map verifier: ${asHost.n} comparisons matched only through the host's sock_or_null deviation`));
 
   test('verdict, errno and final error line agree for every helper, map and program type', () => {
-    const wrong = all.filter((r) => r.kernel.accepted !== r.sim.accepted || r.kernel.errno !== r.sim.errno || (r.kernel.error ?? '') !== (r.sim.error ?? ''))
+    const wrong = all.filter((r) => r.kernel.accepted !== r.sim.accepted || r.kernel.errno !== r.sim.errno || !same(r.kernel.error ?? '', r.sim.error ?? ''))
       .map((r) => `${r.c.id}: kernel ${r.kernel.accepted ? 'accepts' : `${r.kernel.errno} "${r.kernel.error}"`} / bpfsim ${r.sim.accepted ? 'accepts' : `${r.sim.errno} "${r.sim.error}"`}`);
     const accepted = all.filter((r) => r.kernel.accepted).length;
     console.log(`sock map verifier: ${all.length} programs, ${accepted} accepted by the kernel, ${all.length - wrong.length} agree`);
@@ -155,7 +170,7 @@ d('sock maps in the verifier vs the kernel', () => {
 
   test('the level-1 log of a rejected program is the kernel\'s', () => {
     const rejected = all.filter((r) => !r.kernel.accepted && !r.sim.accepted);
-    const differ = rejected.filter((r) => mapless(r.kernel.log) !== mapless(r.sim.log)).map((r) => r.c.id);
+    const differ = rejected.filter((r) => !same(mapless(r.kernel.log), mapless(r.sim.log))).map((r) => r.c.id);
     console.log(`sock map verifier logs: ${rejected.length - differ.length}/${rejected.length} identical`);
     expect(differ.slice(0, 20)).toEqual([]);
   });
@@ -169,7 +184,7 @@ d('sock maps in the verifier vs the kernel', () => {
       const clean = (log: string) => mapless(log).replace(/^(\(\d+\) (frame|live stack).*|verification time.*|stack depth.*)\n/gm, '');
       const k = clean(r.kernel.log);
       const s = clean(r.sim.log);
-      if (k !== s) differ.push(`${c.id}\n--- kernel\n${k}--- bpfsim\n${s}`);
+      if (!same(k, s)) differ.push(`${c.id}\n--- kernel\n${k}--- bpfsim\n${s}`);
     }
     console.log(`sock map verifier level-2 logs: ${lookups.length - differ.length}/${lookups.length} identical`);
     expect(differ.slice(0, 3)).toEqual([]);

@@ -3,6 +3,7 @@ import { BpfAttachTypeName, BpfProgTypeName, PROG_TYPES, progTypeByName, isBpfsi
 import { verify, explain } from '@bpfsim/verifier';
 import { Kernel, ProgLoadError, lazyVmlinuxBtf, parseObject } from '@bpfsim/kernel';
 import type { BpfObject } from '@bpfsim/loader';
+import { Insn } from '@bpfsim/isa';
 import { CliExit, type Io } from '../io';
 import { programFromBytes, readFileBytes, sniffProgramFile } from '../program-file';
 import { selectPrograms } from '../elf-programs';
@@ -24,6 +25,17 @@ interface Verdict {
 }
 
 const processedIn = (log: string): number => Number(/processed (\d+) insns/.exec(log)?.[1] ?? 0);
+
+/**
+ * A raw program's slots as they are, unchecked: bpf(BPF_PROG_LOAD) takes any 8-byte words and the
+ * verifier refuses a bad encoding (unknown opcode, reserved fields, R11+, a broken lddw) with EINVAL
+ * and its message, so that is a verdict here too, not an unreadable file. Only a length that is not
+ * whole instructions (which no prog load can express) stays an input error.
+ */
+function rawProgram(bytes: Uint8Array, file: string): readonly Insn[] {
+  if (bytes.length % 8 !== 0) return programFromBytes(bytes, file);
+  return Array.from({ length: bytes.length / 8 }, (_, i) => Insn.fromBytes(bytes, i * 8));
+}
 
 /**
  * The programs of an ELF object, each loaded on its own into a fresh simulated kernel as
@@ -107,7 +119,8 @@ export const verifyCommand: Command = {
           const names = selectPrograms(obj, { section: args.section as string | undefined, prog: args.prog as string | undefined }).map((p) => p.name);
           verdicts = verifyObject(obj, file, names, logLevel);
         } else {
-          const r = verify(programFromBytes(bytes, file), { progType: info.type, logLevel, expectedAttachType, kernelBtf: lazyVmlinuxBtf });
+          const prog = sniffProgramFile(bytes) === 'raw' ? rawProgram(bytes, file) : programFromBytes(bytes, file);
+          const r = verify(prog, { progType: info.type, logLevel, expectedAttachType, kernelBtf: lazyVmlinuxBtf });
           verdicts = [{ file, ...r, error: r.error, errno: r.errno }];
         }
       } catch (e) {
