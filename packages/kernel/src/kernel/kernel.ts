@@ -3,7 +3,7 @@
  * kernel trace, one address space for everything programs can point at, and
  * the bpf() subsystem. Deterministic from its seed.
  */
-import { AddressSpace } from '@bpfsim/vm';
+import { AddressSpace, type Engine } from '@bpfsim/vm';
 import { BpfSubsystem } from '../bpf/bpf';
 import { loadBpfObject, type LoadedObject, type LoadObjectOptions } from '../bpf/object';
 import type { BpfObject, Btf, KconfigValue } from '@bpfsim/loader';
@@ -18,6 +18,10 @@ import { Rng } from './rng';
 import { Scheduler } from './sched';
 import { defaultTask, type Task } from './task';
 import { KernelTrace, type TraceOptions } from './trace';
+import { World, type WorldOptions } from './world';
+import { bootWorld } from './boot';
+import type { TaskStruct } from './task_struct';
+import { Syscalls, type SysArg, type SyscallResult } from '../syscalls/syscalls';
 
 export interface KernelOptions {
   /** Seed of every random stream (default "bpfsim"). */
@@ -39,12 +43,16 @@ export interface KernelOptions {
   nsPerInsn?: bigint;
   /** Instruction budget of one run before it is stopped (default 10,000,000). */
   maxInsnsPerRun?: number;
+  /** VM engine programs run on: 'compiled' (default; JavaScript per program) or 'interp' (the reference interpreter). */
+  vmEngine?: Engine;
   /** The release uname reports and LINUX_KERNEL_VERSION encodes (default 6.18.0). */
   release?: string;
   /** `.kconfig` values to add or change (CONFIG_*, LINUX_*). */
   kconfig?: Readonly<Record<string, KconfigValue>>;
   /** The kernel's BTF, the target of CO-RE relocations (default: none; CO-RE accesses are then poisoned, as libbpf does). */
   btf?: Btf;
+  /** The process world (booted on first use of `kernel.world` or `kernel.syscall`). */
+  world?: WorldOptions;
 }
 
 /** What a hook fire returns per attached program. */
@@ -64,6 +72,7 @@ export class Kernel {
   readonly verifier: VerifyFn | undefined;
   readonly nsPerInsn: bigint;
   readonly maxInsnsPerRun: number;
+  readonly vmEngine: Engine;
   /** Replace helpers' behaviour for tests (see bpf/helpers/overrides.ts). */
   readonly helpers = new HelperOverrides();
   /** Attach points: `hooks.fire(name, link => ctx)` runs every program attached to `name`. */
@@ -76,7 +85,28 @@ export class Kernel {
   /** See KernelOptions.verifyOnly. */
   readonly verifyOnly: boolean;
 
+  private worldState: World | undefined;
+  private syscalls: Syscalls | undefined;
+  private readonly worldOpts: WorldOptions | undefined;
+
+  /** Processes, namespaces and the file system, booted on first use (init, kthreadd, per-CPU kernel threads). */
+  get world(): World {
+    if (!this.worldState) {
+      const w = new World({ mem: this.mem, clock: this.clock, rng: this.rng, cpus: this.sched.cpus, release: this.release }, this.worldOpts);
+      bootWorld(w);
+      this.worldState = w;
+    }
+    return this.worldState;
+  }
+
+  /** A syscall made by `task` (x86-64 name or number); it becomes `current` for the call. */
+  syscall(task: TaskStruct, which: string | number, args: readonly SysArg[] = []): SyscallResult {
+    if (!this.syscalls) this.syscalls = new Syscalls(this.world, (t) => (this.current = t));
+    return this.syscalls.call(task, which, args);
+  }
+
   constructor(opts: KernelOptions = {}) {
+    this.worldOpts = opts.world;
     this.release = opts.release ?? DEFAULT_RELEASE;
     this.kconfig = { ...defaultKconfig(this.release), ...opts.kconfig };
     this.btf = opts.btf;
@@ -90,6 +120,7 @@ export class Kernel {
     this.verifier = opts.verifier;
     this.nsPerInsn = opts.nsPerInsn ?? 1n;
     this.maxInsnsPerRun = opts.maxInsnsPerRun ?? 10_000_000;
+    this.vmEngine = opts.vmEngine ?? 'compiled';
     this.hooks = new HookRegistry<RunCtx, HookRun>((link, ctx) => ({
       ...runProgram(this, link.prog, { ...ctx, cookie: ctx.cookie ?? link.cookie }, link.hook),
       link,

@@ -1,4 +1,4 @@
-/** The "current task" helpers, over the kernel's minimal task model (kernel/task.ts). */
+/** The "current task" helpers, over the current task (a kernel/task.ts Task: a record, or a TaskStruct of the world). */
 import { Errno } from '@bpfsim/uapi';
 import { commBytes } from '../../kernel/task';
 import { neg, type HelperArea } from './types';
@@ -39,8 +39,11 @@ export const taskHelpers: HelperArea = {
     };
     // The kernel compares dev with new_encode_dev() of the u64 it is given: a dev that does not fit 32 bits is EINVAL.
     if (dev >> 32n !== 0n) return fail(Errno.EINVAL);
-    const ns = env.kernel.current.pidNs.find((n) => n.dev === dev && n.ino === ino);
+    // Only the task's own (innermost) pid namespace matches: task_active_pid_ns; a mismatch is EINVAL.
+    const all = env.kernel.current.pidNs;
+    const ns = all[all.length - 1];
     if (!ns) return fail(Errno.ENOENT);
+    if (ns.dev !== dev || ns.ino !== ino) return fail(Errno.EINVAL);
     const out = new Uint8Array(8);
     const dv = new DataView(out.buffer);
     dv.setUint32(0, ns.pid, true);

@@ -1,0 +1,142 @@
+/**
+ * Sending and acting on signals (kernel/signal.c). Simulated processes run no
+ * user code, so a signal whose disposition is the default acts at once (the
+ * process dies, stops or continues); a signal with a handler is queued, and a
+ * task sleeping in a syscall is woken with -EINTR (or keeps sleeping under
+ * SA_RESTART, as the syscall would be restarted).
+ */
+import { Errno } from '@bpfsim/uapi';
+import { CLD, SA, SIG, SIG_DFL, SIG_IGN, sigDefault, sigKernelOnly, signalStatus, validSignal } from './signal';
+import type { TaskStruct } from './task_struct';
+import type { World } from './world';
+import { doGroupExit } from './exit';
+
+const bit = (sig: number): bigint => 1n << BigInt(sig - 1);
+
+/**
+ * Deliver `sig` to `target` (a thread; `group` for kill(), which targets the
+ * whole process). `force`: the sender sits outside the target's pid namespace,
+ * so SIGKILL/SIGSTOP reach even that namespace's init.
+ */
+export function sendSignal(w: World, target: TaskStruct, sig: number, group: boolean, force = false): void {
+  // Kernel threads ignore signals (kthreadd's ignore_signals; none here calls allow_signal).
+  if (!validSignal(sig) || sig === 0 || !target.alive || target.kthread) return;
+  const act = target.sighand.action[sig];
+  // sig_task_ignored: init of a pid namespace ignores default-action signals from inside it.
+  if (target.signal.unkillable && act.handler === SIG_DFL && !(force && sigKernelOnly(sig))) return;
+  if (act.handler === SIG_IGN && !sigKernelOnly(sig)) return;
+  if (target.signal.groupExit) return;
+  // prepare_signal: SIGCONT flushes pending stops; a stop flushes pending SIGCONT.
+  if (sig === SIG.SIGCONT) {
+    dropPending(target, [SIG.SIGSTOP, SIG.SIGTSTP, SIG.SIGTTIN, SIG.SIGTTOU]);
+    if (target.signal.stopped) {
+      target.signal.stopped = false;
+      target.signal.notifyContinued = true;
+      for (const t of target.signal.threads) if (t.state === 'stopped') t.state = t.blocked ? 'sleeping' : 'running';
+      notifyParentCldstop(w, target.groupLeader, CLD.CONTINUED);
+    }
+  } else if (sigDefault(sig) === 'stop') {
+    dropPending(target, [SIG.SIGCONT]);
+  }
+  const dfl = act.handler === SIG_DFL || sigKernelOnly(sig);
+  const blocked = (target.blockedSigs & bit(sig)) !== 0n && !sigKernelOnly(sig);
+  if (dfl && !blocked) {
+    switch (sigDefault(sig)) {
+      case 'ignore':
+      case 'cont':
+        return;
+      case 'term':
+      case 'core':
+        doGroupExit(w, target, signalStatus(sig, false));
+        return;
+      case 'stop':
+        if (!target.signal.stopped) {
+          target.signal.stopped = true;
+          target.signal.stopSignal = sig;
+          target.signal.notifyStopped = true;
+          for (const t of target.signal.threads) if (t.alive) t.state = 'stopped';
+          notifyParentCldstop(w, target.groupLeader, CLD.STOPPED);
+        }
+        return;
+    }
+  }
+  const q = group ? target.signal.shared : target.pending;
+  // Standard signals do not queue twice; real-time ones do.
+  if (sig >= 32 || !q.includes(sig)) q.push(sig);
+  if (!blocked) interruptSleep(w, target, sig);
+}
+
+/**
+ * After the blocked mask shrank: pending signals that are no longer blocked act
+ * now (recalc_sigpending + get_signal), thread-private ones first, in arrival order.
+ */
+export function deliverUnblocked(w: World, t: TaskStruct): void {
+  for (const q of [t.pending, t.signal.shared]) {
+    for (let i = 0; i < q.length; ) {
+      const sig = q[i];
+      if ((t.blockedSigs & bit(sig)) !== 0n) {
+        i++;
+        continue;
+      }
+      const act = t.sighand.action[sig];
+      if (act.handler !== SIG_DFL) {
+        i++; // a handler would run: it stays recorded as pending (docs/kernel.md)
+        continue;
+      }
+      q.splice(i, 1);
+      sendSignal(w, t, sig, q === t.signal.shared);
+      if (!t.alive) return;
+    }
+  }
+}
+
+function dropPending(t: TaskStruct, sigs: number[]): void {
+  for (const q of [t.signal.shared, ...t.signal.threads.map((x) => x.pending)]) {
+    for (let i = q.length - 1; i >= 0; i--) if (sigs.includes(q[i])) q.splice(i, 1);
+  }
+}
+
+/** A handled signal ends an interruptible sleep with -EINTR unless SA_RESTART restarts the call. */
+function interruptSleep(w: World, target: TaskStruct, sig: number): void {
+  const t = target.blocked ? target : target.signal.threads.find((x) => x.blocked && x.alive);
+  if (!t || !t.blocked) return;
+  if (t.sighand.action[sig].flags & SA.RESTART) return;
+  w.completeBlocked(t, -Errno.EINTR);
+}
+
+/** do_notify_parent_cldstop: SIGCHLD for a stop or continue, unless the parent set SA_NOCLDSTOP. */
+function notifyParentCldstop(w: World, leader: TaskStruct, _why: number): void {
+  const parent = leader.realParent;
+  if (!parent.alive) return;
+  const act = parent.sighand.action[SIG.SIGCHLD];
+  if (act.handler !== SIG_IGN && !(act.flags & SA.NOCLDSTOP)) sendSignal(w, parent, SIG.SIGCHLD, true);
+  w.wake();
+}
+
+/**
+ * do_notify_parent at exit: SIGCHLD (or the exit signal) to the parent, and
+ * whether the child is reaped at once because the parent ignores SIGCHLD or set SA_NOCLDWAIT.
+ */
+export function doNotifyParent(w: World, tsk: TaskStruct, sig: number): boolean {
+  const parent = tsk.realParent;
+  let autoreap = false;
+  const act = parent.sighand.action[SIG.SIGCHLD];
+  if (sig === SIG.SIGCHLD && (act.handler === SIG_IGN || act.flags & SA.NOCLDWAIT)) {
+    autoreap = true;
+    if (act.handler === SIG_IGN) sig = 0;
+  }
+  // An exit signal legacy clone() let through unchecked is simply not sent (valid_signal).
+  if (validSignal(sig) && sig > 0 && parent.alive) sendSignal(w, parent, sig, true);
+  w.wake();
+  return autoreap;
+}
+
+/** kill_ok_by_cred: same real/effective uid as the target's real/saved uid, or CAP_KILL. */
+export function killPermitted(sender: TaskStruct, target: TaskStruct, sig: number): boolean {
+  const c = sender.cred;
+  const tc = target.cred;
+  if (c.euid === tc.suid || c.euid === tc.uid || c.uid === tc.suid || c.uid === tc.uid) return true;
+  if (c.capable(5 /* CAP_KILL */)) return true;
+  // SIGCONT within one session is always allowed.
+  return sig === SIG.SIGCONT && sender.signal.session !== undefined && sender.signal.session === target.signal.session;
+}

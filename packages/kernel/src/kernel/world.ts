@@ -1,0 +1,174 @@
+/**
+ * The kernel's world of processes: the task list, pid lookup per namespace,
+ * the initial namespaces, the root file system, and the sleeping syscalls that
+ * state changes may wake. Booted by boot.ts; deterministic from the seed.
+ */
+import type { AddressSpace } from '@bpfsim/vm';
+import type { Clock } from './clock';
+import type { Rng } from './rng';
+import { BLOCK, type TaskStruct } from './task_struct';
+import type { Pid } from './pid';
+import { InumAllocator, PROC_INUMS_AT_BOOT } from '../ns/ns_common';
+import type { PidNamespace } from '../ns/pid_namespace';
+import type { NsProxy } from '../ns/nsproxy';
+import type { Inode, SuperBlock } from '../fs/inode';
+import type { ProcFs } from '../fs/proc';
+
+export interface WorldOptions {
+  /** Host name and NIS domain name of the initial UTS namespace (default "bpfsim", "(none)"). */
+  hostname?: string;
+  domainname?: string;
+  /** uname's version field (default "#1 SMP PREEMPT_DYNAMIC"). */
+  version?: string;
+  /** proc inode numbers taken at boot before the first namespace (default 333, see ns_common.ts). */
+  procInumsAtBoot?: number;
+}
+
+export interface WorldDeps {
+  mem: AddressSpace;
+  clock: Clock;
+  rng: Rng;
+  cpus: number;
+  release: string;
+}
+
+export class World {
+  readonly inums: InumAllocator;
+  readonly mem: AddressSpace;
+  readonly clock: Clock;
+  readonly cpus: number;
+  readonly release: string;
+  /** Every task not yet released, in the order it was attached. */
+  private readonly tasks = new Set<TaskStruct>();
+  /** pid lookup per namespace: ns -> number -> task (find_task_by_pid_ns). */
+  private readonly byNs = new Map<PidNamespace, Map<number, TaskStruct>>();
+  // Set by boot().
+  initPidNs!: PidNamespace;
+  initNs!: NsProxy;
+  sb!: SuperBlock;
+  root!: Inode;
+  swapper!: TaskStruct;
+  init!: TaskStruct;
+  kthreadd!: TaskStruct;
+  procfs!: ProcFs;
+  private readonly rng: Rng;
+  private waking = false;
+  /** Simulated task_struct addresses, handed out in creation order (slab-like, 16 KiB apart). */
+  private nextTaskAddr = 0xffff_8880_0200_0000n;
+
+  constructor(deps: WorldDeps, readonly opts: WorldOptions = {}) {
+    this.mem = deps.mem;
+    this.clock = deps.clock;
+    this.rng = deps.rng;
+    this.cpus = deps.cpus;
+    this.release = deps.release;
+    this.inums = new InumAllocator(opts.procInumsAtBoot ?? PROC_INUMS_AT_BOOT);
+  }
+
+  /** The address the next task_struct gets (bpf_get_current_task). */
+  allocTaskAddr(): bigint {
+    const a = this.nextTaskAddr;
+    this.nextTaskAddr += 0x4000n;
+    return a;
+  }
+
+  /** Register a new task under each of its pid numbers. */
+  attach(t: TaskStruct): void {
+    this.tasks.add(t);
+    this.hash(t);
+  }
+  private hash(t: TaskStruct): void {
+    for (const u of t.pidStruct.numbers) {
+      let m = this.byNs.get(u.ns);
+      if (!m) this.byNs.set(u.ns, (m = new Map()));
+      m.set(u.nr, t);
+    }
+  }
+  /** After de_thread swapped pids. */
+  rehash(t: TaskStruct): void {
+    this.hash(t);
+  }
+  /** Unregister a released task and free its pid. */
+  detach(t: TaskStruct): void {
+    if (!this.tasks.delete(t)) return;
+    for (const u of t.pidStruct.numbers) {
+      const m = this.byNs.get(u.ns);
+      if (m?.get(u.nr) === t) m.delete(u.nr);
+    }
+    if (t.pid !== 0) t.pidStruct.free();
+  }
+
+  /** find_task_by_pid_ns. */
+  findTask(nr: number, ns: PidNamespace = this.initPidNs): TaskStruct | undefined {
+    return this.byNs.get(ns)?.get(nr);
+  }
+
+  /** The process group `nr` names in `ns` (find_vpid + PIDTYPE_PGID): it exists while a member, zombies included, is not released. */
+  findPgrp(nr: number, ns: PidNamespace): Pid | undefined {
+    for (const t of this.tasks) {
+      const g = t.signal.pgrp;
+      if (g && t.pid !== 0 && g.nrIn(ns) === nr) return g;
+    }
+    return undefined;
+  }
+
+  /** Every task whose pid is visible in `ns`, in attach order. */
+  tasksIn(ns: PidNamespace): TaskStruct[] {
+    return [...this.tasks].filter((t) => t.pidStruct.nrIn(ns) !== 0);
+  }
+
+  /** All tasks (live and zombie), in attach order. */
+  allTasks(): TaskStruct[] {
+    return [...this.tasks];
+  }
+
+  /** Bytes from the seeded "exec_random" stream (AT_RANDOM). */
+  randomBytes(n: number): Uint8Array {
+    const s = this.rng.stream('exec_random');
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = s.below(256);
+    return out;
+  }
+
+  /** A syscall that slept has its result: it goes on the task's completed list. */
+  completeBlocked(t: TaskStruct, ret: number): void {
+    const b = t.blocked;
+    if (!b) return;
+    t.blocked = undefined;
+    if (t.state === 'sleeping') t.state = 'running';
+    t.completed.push({ name: b.name, ret });
+  }
+
+  /** Retry every sleeping syscall, in task order, until none makes progress. */
+  wake(): void {
+    if (this.waking) return;
+    this.waking = true;
+    try {
+      for (let progress = true; progress; ) {
+        progress = false;
+        for (const t of this.tasks) {
+          if (!t.blocked || !t.alive || t.state === 'stopped') continue;
+          const r = t.blocked.retry();
+          if (r !== BLOCK) {
+            this.completeBlocked(t, r);
+            progress = true;
+          }
+        }
+      }
+    } finally {
+      this.waking = false;
+    }
+  }
+
+  /** mm_release's vfork completion: the parent of a vfork child continues. */
+  releaseVfork(t: TaskStruct): void {
+    const p = t.vforkParent;
+    if (!p) return;
+    t.vforkParent = undefined;
+    if (p.blocked?.name === 'vfork') this.completeBlocked(p, t.pidIn(p.pidNamespace));
+  }
+
+  taskExited(_t: TaskStruct): void {
+    this.wake();
+  }
+}
