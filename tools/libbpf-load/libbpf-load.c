@@ -20,7 +20,16 @@
  * With --sec NAME..., instead: one line per SEC() name with what this libbpf makes of it
  * (libbpf_prog_type_by_name): {"sec":..,"known":bool,"type":N,"expected_attach_type":N}.
  *
- * usage: libbpf-load [--set PROG=TYPE:ATTACH]... [--no-insns] [--maps] OBJ
+ * With --kernel-maps, after each successful load one line per map libbpf created, with the
+ * name the kernel keeps for it (BPF_OBJ_GET_INFO_BY_FD), libbpf's own rules applied:
+ *   {"kmap":"<libbpf's name>","kernel_name":"<bpf_map_info.name>","type":N,"max_entries":N}
+ *
+ * With --list, instead: one line per program, nothing loaded: {"prog":..,"section":..}.
+ * With --only NAME, only that program is loaded (autoload off for the others), as a
+ * user's loader that wants one program would do.
+ *
+ * usage: libbpf-load [--set PROG=TYPE:ATTACH]... [--no-insns] [--maps] [--kernel-maps] [--only PROG] OBJ
+ *        libbpf-load --list OBJ
  *        libbpf-load --sec NAME...
  *   --set   overrides the program type/expected attach type (for SEC() names this
  *           libbpf version does not know yet, e.g. tcx/ingress in libbpf < 1.3).
@@ -40,6 +49,7 @@ struct override { char name[128]; int type; int attach; };
 static struct override sets[MAX_SETS];
 static int nsets;
 static char *log_buf;
+static int with_kernel_maps;
 
 static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -146,6 +156,27 @@ static void print_btf_info(int fd)
 	free(li);
 }
 
+/* The names the kernel got for the maps libbpf created (libbpf shortens and prefixes them). */
+static void print_kernel_maps(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_map__fd(map);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		printf("{\"kmap\":");
+		json_str(bpf_map__name(map));
+		printf(",\"kernel_name\":");
+		json_str(info.name);
+		printf(",\"type\":%u,\"max_entries\":%u}\n", info.type, info.max_entries);
+	}
+	fflush(stdout);
+}
+
 static void report(struct bpf_object *obj, struct bpf_program *target, int err, char *log, int with_insns)
 {
 	struct bpf_map *map;
@@ -206,6 +237,7 @@ static int load_all(const char *path, int with_insns)
 	if (!err) {
 		int i = 0;
 		bpf_object__for_each_program(prog, obj) report(obj, prog, 0, logs[i++], with_insns);
+		if (with_kernel_maps) print_kernel_maps(obj);
 	}
 	for (int i = 0; i < n; i++) free(logs[i]);
 	bpf_object__close(obj);
@@ -238,6 +270,50 @@ static int load_one(const char *path, int index, int with_insns)
 	bpf_program__set_log_level(target, 1);
 	err = bpf_object__load(obj);
 	report(obj, target, err, log_buf, with_insns);
+	if (!err && with_kernel_maps) print_kernel_maps(obj);
+	bpf_object__close(obj);
+	return 0;
+}
+
+/* The program named `name` alone; 1 when the object has no such program. */
+static int load_named(const char *path, const char *name, int with_insns)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	struct bpf_program *prog;
+	int i = 0;
+
+	if (!obj) {
+		fprintf(stderr, "libbpf-load: %s: open failed: %s\n", path, strerror(errno));
+		return -1;
+	}
+	bpf_object__for_each_program(prog, obj) {
+		if (strcmp(bpf_program__name(prog), name) == 0) {
+			bpf_object__close(obj);
+			return load_one(path, i, with_insns);
+		}
+		i++;
+	}
+	bpf_object__close(obj);
+	fprintf(stderr, "libbpf-load: %s: no program %s\n", path, name);
+	return 1;
+}
+
+static int list_programs(const char *path)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	struct bpf_program *prog;
+
+	if (!obj) {
+		fprintf(stderr, "libbpf-load: %s: open failed: %s\n", path, strerror(errno));
+		return -1;
+	}
+	bpf_object__for_each_program(prog, obj) {
+		printf("{\"prog\":");
+		json_str(bpf_program__name(prog));
+		printf(",\"section\":");
+		json_str(bpf_program__section_name(prog));
+		printf("}\n");
+	}
 	bpf_object__close(obj);
 	return 0;
 }
@@ -266,8 +342,8 @@ static int print_maps(const char *path)
 
 int main(int argc, char **argv)
 {
-	int with_maps = 0;
-	const char *path = NULL;
+	int with_maps = 0, list = 0;
+	const char *path = NULL, *only = NULL;
 	int with_insns = 1;
 
 	if (argc > 1 && strcmp(argv[1], "--sec") == 0) {
@@ -293,20 +369,31 @@ int main(int argc, char **argv)
 			with_maps = 1;
 		} else if (strcmp(argv[a], "--no-insns") == 0) {
 			with_insns = 0;
+		} else if (strcmp(argv[a], "--kernel-maps") == 0) {
+			with_kernel_maps = 1;
+		} else if (strcmp(argv[a], "--list") == 0) {
+			list = 1;
+		} else if (strcmp(argv[a], "--only") == 0 && a + 1 < argc) {
+			only = argv[++a];
 		} else {
 			path = argv[a];
 		}
 	}
 	if (!path) {
-		fprintf(stderr, "usage: libbpf-load [--set PROG=TYPE:ATTACH]... [--no-insns] [--maps] OBJ\n");
+		fprintf(stderr, "usage: libbpf-load [--set PROG=TYPE:ATTACH]... [--no-insns] [--maps] [--kernel-maps] [--only PROG] OBJ\n"
+				"       libbpf-load --list OBJ\n");
 		return 2;
 	}
 	if (!getenv("LIBBPF_LOAD_DEBUG"))
 		libbpf_set_print(silent_print);
+	if (list)
+		return list_programs(path) ? 1 : 0;
 	if (with_maps && print_maps(path))
 		return 1;
 	log_buf = calloc(1, LOG_SIZE);
 	if (!log_buf) return 1;
+	if (only)
+		return load_named(path, only, with_insns) ? 1 : 0;
 	if (load_all(path, with_insns) == 0)
 		return 0;
 	for (int i = 0;; i++) {

@@ -65,7 +65,8 @@ export function internalMapName(objName: string, section: string): string {
 
 function emptyMap(name: string, section: ElfSection, offset: number, source: MapSpec['source']): MapSpec {
   return {
-    name, kernelName: name, type: 0 as MapSpec['type'], keySize: 0, valueSize: 0, maxEntries: 0, flags: 0, pinning: 0, numaNode: 0,
+    // bpf_map_create copies the name with libbpf_strlcpy into the 16-byte map_name: 15 characters reach the kernel.
+    name, kernelName: name.slice(0, BPF_OBJ_NAME_LEN - 1), type: 0 as MapSpec['type'], keySize: 0, valueSize: 0, maxEntries: 0, flags: 0, pinning: 0, numaNode: 0,
     mapExtra: 0n, source, btfKeyTypeId: 0, btfValueTypeId: 0, frozen: false, section: section.name, sectionOffset: offset,
   };
 }
@@ -179,7 +180,24 @@ function parseBtfMapDef(btf: Btf, file: string, name: string, structId: number, 
     }
   }
   if (m.type === 0) throw new LoaderError('MAP_INVALID', file, undefined, `map '${name}': missing map type`);
+  if (m.type === BpfMapType.RINGBUF || m.type === BpfMapType.USER_RINGBUF) m.maxEntries = adjustRingbufSize(m.maxEntries);
   return { map: m, valuesType, valuesMemberOff };
+}
+
+/** The profile's page size (x86-64). */
+const PAGE_SIZE = 4096;
+
+/**
+ * libbpf adjust_ringbuf_sz (at open, for RINGBUF and USER_RINGBUF): the kernel wants a
+ * power-of-2 multiple of the page size, so libbpf rounds a size that is not one up to the
+ * smallest such multiple above it; 0 and sizes it cannot round stay as declared.
+ */
+export function adjustRingbufSize(sz: number): number {
+  if (sz === 0) return 0;
+  const pages = sz / PAGE_SIZE;
+  if (sz % PAGE_SIZE === 0 && (pages & (pages - 1)) === 0) return sz;
+  for (let mul = 1; mul <= Math.floor(0xffffffff / PAGE_SIZE); mul *= 2) if (mul * PAGE_SIZE > sz) return mul * PAGE_SIZE;
+  return sz;
 }
 
 const isMapInMap = (t: number) => t === BpfMapType.ARRAY_OF_MAPS || t === BpfMapType.HASH_OF_MAPS;

@@ -99,11 +99,11 @@ function datasecVariables(btf: Btf, id: number): MapVariable[] {
   return t.vars.map((v) => ({ name: btf.types[v.type].name, offset: v.offset, size: v.size, typeId: (btf.types[v.type] as { type?: number }).type ?? 0 }));
 }
 
-/** libbpf: the basename up to the first '.'. */
+/** libbpf bpf_object__new: the basename copied into obj->name[16] (15 characters), then cut at its first '.'. */
 function objectName(file: string): string {
-  const base = file.split('/').pop() ?? file;
+  const base = (file.split('/').pop() ?? file).slice(0, 15);
   const dot = base.indexOf('.');
-  return dot > 0 ? base.slice(0, dot) : base;
+  return dot >= 0 ? base.slice(0, dot) : base;
 }
 
 function readLicense(elf: ElfFile): string {

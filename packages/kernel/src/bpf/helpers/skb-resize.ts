@@ -114,7 +114,8 @@ const macHeaderLen = (s: SkBuff): number => s.networkHeader - s.macHeader;
 
 function changeTail(s: SkBuff, newLen: number, flags: bigint): number {
   const p = s.pkt;
-  // __bpf_skb_min_len: the headers before data may not be cut (no CHECKSUM_PARTIAL here).
+  // __bpf_skb_min_len (v6.18): a set transport header's offset replaces the network header's,
+  // even when smaller (docs/differences.md: the 6.18.44-fc host takes the larger instead).
   let minLen = 0;
   let off = s.networkHeader - p.data;
   if (off > 0) minLen = off;

@@ -6,7 +6,7 @@
  */
 import { BpfMapType, BpfMapTypeName, BpfsimError, Errno } from '@bpfsim/uapi';
 import type {
-  BpfMap, ErrnoResult, LocalStorageMap, MapAttr, MapContext, MapInMap, PerfEventArrayMap, ProgArrayMap, RedirectMap,
+  BpfMap, CgroupArrayMap, ErrnoResult, LocalStorageMap, MapAttr, MapContext, MapInMap, PerfEventArrayMap, ProgArrayMap, RedirectMap,
   RingBufMap,
 } from './map';
 import { MapFlag } from './flags';
@@ -19,6 +19,7 @@ import { lpmTrieType } from './lpm-trie';
 import { ringbufType } from './ringbuf';
 import { progArrayType } from './prog-array';
 import { perfEventArrayType } from './perf-event-array';
+import { cgroupArrayType } from './cgroup-array';
 import { arrayOfMapsType } from './array-of-maps';
 import { hashOfMapsType } from './hash-of-maps';
 import { devmapType } from './devmap';
@@ -41,6 +42,7 @@ const MAP_TYPES: ReadonlyMap<number, MapTypeDef> = new Map<number, MapTypeDef>([
   [BpfMapType.PERCPU_ARRAY, arrayType],
   [BpfMapType.PROG_ARRAY, progArrayType],
   [BpfMapType.PERF_EVENT_ARRAY, perfEventArrayType],
+  [BpfMapType.CGROUP_ARRAY, cgroupArrayType],
   [BpfMapType.LPM_TRIE, lpmTrieType],
   [BpfMapType.ARRAY_OF_MAPS, arrayOfMapsType],
   [BpfMapType.HASH_OF_MAPS, hashOfMapsType],
@@ -122,6 +124,9 @@ export function isSockMap(m: BpfMap): m is SockMap {
 }
 export function isPerfEventArray(m: BpfMap): m is PerfEventArrayMap {
   return m.type === BpfMapType.PERF_EVENT_ARRAY;
+}
+export function isCgroupArray(m: BpfMap): m is CgroupArrayMap {
+  return m.type === BpfMapType.CGROUP_ARRAY;
 }
 export function isRingBuf(m: BpfMap): m is RingBufMap {
   return m.type === BpfMapType.RINGBUF;

@@ -231,6 +231,11 @@ export interface PerfRecord {
   readonly data: Uint8Array;
 }
 
+/** BPF_MAP_TYPE_CGROUP_ARRAY: the cgroup in a slot (undefined when empty or out of range). */
+export interface CgroupArrayMap extends BpfMap {
+  cgroupAt(index: number): KernelObjectRef | undefined;
+}
+
 /** BPF_MAP_TYPE_PERF_EVENT_ARRAY. */
 export interface PerfEventArrayMap extends BpfMap {
   /**
@@ -284,7 +289,7 @@ export interface LocalStorageMap extends BpfMap {
 }
 
 export {
-  createMap, MapTypeUnsupported, isProgArray, isMapInMap, isRedirectMap, isPerfEventArray, isRingBuf, isLocalStorage,
+  createMap, MapTypeUnsupported, isProgArray, isMapInMap, isRedirectMap, isPerfEventArray, isCgroupArray, isRingBuf, isLocalStorage,
   isPercpu, isSockMap,
 } from './create';
 export type { SockMap, SockRef } from './sock-map-base';
