@@ -1,6 +1,6 @@
 'use strict';
 /**
- * The three benchmark programs, as raw instruction slots (Insn[] of
+ * The benchmark programs, as raw instruction slots (Insn[] of
  * @bpfsim/isa), shared by the VM benchmark (vm.js) and the kernel side
  * (kernel.js) so both run exactly the same code. Each program is a loop of
  * `iterations` rounds (default 1000: small enough for the kernel verifier to
@@ -113,10 +113,102 @@ function branchy(iterations = 1000) {
   return { insns, iterations };
 }
 
+const LDDW = 0x18, CALL = 0x85, LDX_H = 0x69, ALU64_K_AND = ALU64_K(AND);
+const BPF_PSEUDO_MAP_FD = 1, BPF_FUNC_map_lookup_elem = 1;
+/** Entries of the array map mapLookups reads; value i is i * 0x101 (u64). */
+const MAP_ENTRIES = 16;
+
+/**
+ * Helper-heavy: a bpf_map_lookup_elem per round on a 16-entry array map;
+ * 12 insns per round. `map` says how the lddw names the map: { fd } for the
+ * kernel (BPF_PSEUDO_MAP_FD), { addr } (a bigint) for the VM.
+ */
+function mapLookups(iterations = 1000, map = { addr: 0n }) {
+  const ld = map.fd !== undefined
+    ? [I(LDDW, 1, BPF_PSEUDO_MAP_FD, 0, map.fd), I(0)]
+    : [I(LDDW, 1, 0, 0, Number(BigInt.asIntN(32, map.addr))), I(0, 0, 0, 0, Number(BigInt.asIntN(32, map.addr >> 32n)))];
+  const body = [
+    I(ALU64_X(MOV), 1, 7),             // r1 = r7
+    I(ALU64_K_AND, 1, 0, 0, MAP_ENTRIES - 1), // r1 &= 15
+    I(STX_W, R10, 1, -4),              // *(u32 *)(r10 - 4) = r1 (the key)
+    I(ALU64_X(MOV), 2, R10),           // r2 = r10
+    I(ALU64_K(ADD), 2, 0, 0, -4),      // r2 += -4
+    ...ld,                             // r1 = &map
+    I(CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem),
+    I(JMP_K(JEQ), 0, 0, 3, 0),         // if r0 == 0 goto skip
+    I(LDX_DW, 3, 0, 0),                // r3 = *(u64 *)r0
+    I(ALU64_X(ADD), 6, 3),             // r6 += r3
+    I(ALU64_X(XOR), 6, 7),             // r6 ^= r7
+    I(ALU64_K(SUB), 7, 0, 0, 1),       // skip: r7 -= 1
+  ];
+  const insns = [
+    I(ALU64_K(MOV), 6, 0, 0, 0),
+    I(ALU64_K(MOV), 7, 0, 0, iterations),
+    ...body,
+    I(JMP_K(JNE), 7, 0, -(body.length + 1), 0),
+    I(ALU64_X(MOV), 0, 6),
+    I(EXIT),
+  ];
+  return { insns, iterations };
+}
+
+/** The packet packetParse reads: Ethernet + IPv4 (ihl 5) + UDP, 64 bytes. */
+function benchPacket() {
+  const p = new Uint8Array(64);
+  p.set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00], 0); // dst, src MAC, ETH_P_IP
+  p.set([0x45, 0, 0, 50, 0x12, 0x34, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2], 14); // IPv4, UDP
+  p.set([0x30, 0x39, 0x00, 0x35, 0, 30, 0, 0], 34); // 12345 -> 53
+  return p;
+}
+
+/**
+ * Packet parsing (XDP): after one bounds check on data/data_end (32-bit
+ * context loads that give 64-bit packet pointers), each round parses the
+ * Ethernet, IPv4 and UDP headers of the packet; 19 insns per round.
+ */
+function packetParse(iterations = 1000) {
+  const body = [
+    I(LDX_H, 5, 2, 12),                // r5 = eth->h_proto
+    I(JMP_K(JNE), 5, 0, 15, 0x0008),   // if not IPv4 goto next
+    I(LDX_B, 5, 2, 14),                // r5 = ip->ihl/version
+    I(ALU64_K_AND, 5, 0, 0, 15),       // r5 &= 15
+    I(ALU64_K(LSH), 5, 0, 0, 2),       // r5 <<= 2 (header bytes)
+    I(LDX_B, 6, 2, 23),                // r6 = ip->protocol
+    I(JMP_K(JNE), 6, 0, 10, 17),       // if not UDP goto next
+    I(LDX_W, 8, 2, 26),                // r8 = ip->saddr
+    I(LDX_W, 9, 2, 30),                // r9 = ip->daddr
+    I(ALU64_X(XOR), 8, 9),             // r8 ^= r9
+    I(LDX_H, 9, 2, 34),                // r9 = udp->source
+    I(LDX_H, 4, 2, 36),                // r4 = udp->dest
+    I(ALU64_K(LSH), 9, 0, 0, 16),      // r9 <<= 16
+    I(ALU64_X(OR), 9, 4),              // r9 |= r4
+    I(ALU64_X(ADD), 8, 9),             // r8 += r9
+    I(ALU64_X(ADD), 0, 8),             // r0 += r8
+    I(ALU64_X(ADD), 0, 5),             // r0 += r5
+    I(ALU64_K(SUB), 7, 0, 0, 1),       // next: r7 -= 1
+  ];
+  const insns = [
+    I(LDX_W, 2, 1, 0),                 // r2 = ctx->data
+    I(LDX_W, 3, 1, 4),                 // r3 = ctx->data_end
+    I(ALU64_K(MOV), 0, 0, 0, 0),
+    I(ALU64_X(MOV), 4, 2),
+    I(ALU64_K(ADD), 4, 0, 0, 42),
+    I(JMP_X(JGT), 4, 3, body.length + 2, 0), // if data + 42 > data_end goto out
+    I(ALU64_K(MOV), 7, 0, 0, iterations),
+    ...body,
+    I(JMP_K(JNE), 7, 0, -(body.length + 1), 0),
+    I(EXIT),                           // out
+  ];
+  return { insns, iterations };
+}
+
+/** `needs`: what the program runs on besides its stack (vm.js and kernel.js set it up): a map, or a packet. */
 const PROGRAMS = [
   { name: 'alu', description: 'ALU-heavy loop', build: aluLoop },
   { name: 'memory', description: 'stack load/store loop', build: memLoop },
   { name: 'branchy', description: 'data-dependent branches', build: branchy },
+  { name: 'maps', description: 'bpf_map_lookup_elem per round (helper-heavy)', build: mapLookups, needs: 'map' },
+  { name: 'packet', description: 'XDP Ethernet/IPv4/UDP header parsing', build: packetParse, needs: 'packet' },
 ];
 
-module.exports = { PROGRAMS, aluLoop, memLoop, branchy };
+module.exports = { PROGRAMS, aluLoop, memLoop, branchy, mapLookups, packetParse, benchPacket, MAP_ENTRIES };

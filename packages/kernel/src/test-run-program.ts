@@ -35,6 +35,8 @@ export interface TestRunProgramOptions {
   cpu?: number;
   /** Verifier override (tests). */
   verifier?: KernelOptions['verifier'];
+  /** VM engine (default: the kernel's, compiled). */
+  vmEngine?: KernelOptions['vmEngine'];
 }
 
 export interface MapSnapshot {
@@ -102,7 +104,7 @@ function pickProgram(loaded: LoadedObject, name: string | undefined, file: strin
 
 export function testRunProgram(opts: TestRunProgramOptions): TestRunProgramResult {
   const file = opts.file ?? (opts.object ? 'object.bpf.o' : 'insns');
-  const kernel = new Kernel({ seed: opts.seed, cpus: opts.cpus, verifier: opts.verifier });
+  const kernel = new Kernel({ seed: opts.seed, cpus: opts.cpus, verifier: opts.verifier, vmEngine: opts.vmEngine });
   let prog: ProgHandle;
   let loaded: LoadedObject | undefined;
   if (opts.object) {

@@ -143,7 +143,22 @@ export interface RunOptions {
    * may_goto (about 250 ms) instead, which no deterministic model can follow.
    */
   mayGotoBudget?: number;
+  /**
+   * Execution engine: 'interp' (the reference interpreter, default) or
+   * 'compiled' (each program translated once to JavaScript; same results,
+   * instruction counts and faults).
+   */
+  engine?: Engine;
+  /**
+   * Compiled engine: instructions a program runs on the interpreter before it
+   * is compiled (default 1,000,000; 0 compiles at once). Translation and V8's
+   * own optimization of the result cost milliseconds, which only hot
+   * programs repay; results are the same either way.
+   */
+  compileAfter?: number;
 }
+
+export type Engine = 'interp' | 'compiled';
 
 export interface RunResult {
   /** Final r0, unsigned 64-bit. */

@@ -196,7 +196,7 @@ export class Machine {
 
 }
 
-function lookupHelper(opts: RunOptions, id: number): HelperFn | undefined {
+export function lookupHelper(opts: RunOptions, id: number): HelperFn | undefined {
   const h = opts.helpers;
   if (h === undefined) return undefined;
   return typeof h === 'function' ? h(id) : h.get(id);
@@ -207,7 +207,7 @@ function lookupHelper(opts: RunOptions, id: number): HelperFn | undefined {
  * inside a callback keeps its place and is marked as coming from the callback),
  * Errors become HelperError, other throwables (embedder control flow) pass through.
  */
-function helperFailure(e: unknown, id: number, pc: number, kfunc: boolean): unknown {
+export function helperFailure(e: unknown, id: number, pc: number, kfunc: boolean): unknown {
   const what = kfunc ? `kfunc ${id}` : `helper ${id}`;
   if (e instanceof VmError && e.insn !== undefined) return e.wrap(`insn ${pc}: ${what} callback`);
   if (e instanceof BpfsimError) return e.wrap(what);
@@ -215,7 +215,7 @@ function helperFailure(e: unknown, id: number, pc: number, kfunc: boolean): unkn
   return e;
 }
 
-class Call implements HelperCall {
+export class Call implements HelperCall {
   readonly mem: AddressSpace;
   constructor(
     private readonly m: Machine,

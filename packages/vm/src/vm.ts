@@ -5,6 +5,7 @@
 import type { Program } from '@bpfsim/isa';
 import type { RunOptions, RunResult } from './api';
 import { VmUsageError } from './errors';
+import { execCompiled } from './compiled/engine';
 import { exec } from './interpreter';
 import { Machine, Unwind, regValue, setReg } from './machine';
 import { AddressSpace } from './memory/address-space';
@@ -55,12 +56,17 @@ function runPrepared(prog: PreparedProgram, opts: RunOptions): RunResult {
   }
   const args = opts.args ?? [];
   if (args.length > 5) throw new VmUsageError(`RunOptions.args holds r1..r5 (got ${args.length} values)`);
-  const m = new Machine(mem, opts, maxInsns, exec);
+  const after = opts.compileAfter;
+  if (after !== undefined && !(Number.isSafeInteger(after) && after >= 0)) throw new VmUsageError(`RunOptions.compileAfter must be a non-negative integer (got ${after})`);
+  const engine = opts.engine ?? 'interp';
+  if (engine !== 'interp' && engine !== 'compiled') throw new VmUsageError(`RunOptions.engine must be 'interp' or 'compiled' (got ${String(engine)})`);
+  const run = engine === 'compiled' ? execCompiled : exec;
+  const m = new Machine(mem, opts, maxInsns, run);
   args.forEach((v, i) => setReg(m.lo, m.hi, i + 1, BigInt.asUintN(64, v)));
   let r0: bigint;
   try {
     m.enterFrame(0, prog);
-    exec(m, 0, 0);
+    run(m, 0, 0);
     r0 = regValue(m.lo, m.hi, 0);
   } catch (e) {
     if (!(e instanceof Unwind)) throw e;

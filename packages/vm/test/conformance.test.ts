@@ -6,7 +6,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Insn, assemble } from '@bpfsim/isa';
-import { AddressSpace, run, type HelperFn } from '@bpfsim/vm';
+import { AddressSpace, type HelperFn } from '@bpfsim/vm';
+import { run, forEachEngine } from './engine';
 
 const DIR = '/work/shared/conformance/tests';
 
@@ -72,30 +73,32 @@ function runCase(c: Case, prog: Insn[]): bigint {
 
 const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => f.endsWith('.data')).sort() : [];
 
-describe('bpf_conformance suite', () => {
-  const unassembled: string[] = [];
-  afterAll(() => {
-    if (unassembled.length) console.log(`conformance: ${unassembled.length} file(s) not assembled by @bpfsim/isa: ${unassembled.join(', ')}`);
-  });
-  (files.length ? it : it.skip)('has the suite', () => expect(files.length).toBeGreaterThan(300));
-  for (const f of files) {
-    const c = parse(f, fs.readFileSync(path.join(DIR, f), 'utf8'));
-    it(f, () => {
-      let prog: Insn[];
-      try {
-        prog = program(c);
-      } catch (e) {
-        if ((e as { code?: string }).code === 'EASM' && !c.raw) {
-          unassembled.push(f);
-          return;
-        }
-        throw e;
-      }
-      if (c.error !== undefined) {
-        expect(() => runCase(c, prog)).toThrow();
-      } else {
-        expect(runCase(c, prog)).toBe(c.result);
-      }
+forEachEngine(() => {
+  describe('bpf_conformance suite', () => {
+    const unassembled: string[] = [];
+    afterAll(() => {
+      if (unassembled.length) console.log(`conformance: ${unassembled.length} file(s) not assembled by @bpfsim/isa: ${unassembled.join(', ')}`);
     });
-  }
+    (files.length ? it : it.skip)('has the suite', () => expect(files.length).toBeGreaterThan(300));
+    for (const f of files) {
+      const c = parse(f, fs.readFileSync(path.join(DIR, f), 'utf8'));
+      it(f, () => {
+        let prog: Insn[];
+        try {
+          prog = program(c);
+        } catch (e) {
+          if ((e as { code?: string }).code === 'EASM' && !c.raw) {
+            unassembled.push(f);
+            return;
+          }
+          throw e;
+        }
+        if (c.error !== undefined) {
+          expect(() => runCase(c, prog)).toThrow();
+        } else {
+          expect(runCase(c, prog)).toBe(c.result);
+        }
+      });
+    }
+  });
 });

@@ -88,6 +88,7 @@ export function runProgram(kernel: Kernel, prog: BpfProg, rc: RunCtx, hook: stri
       helpers: helperTable(env, kernel.helpers),
       memory: kernel.mem,
       maxInsns: kernel.maxInsnsPerRun,
+      engine: kernel.vmEngine,
       tailCall: (mapAddr: bigint, index: bigint) => {
         const r = kernel.mem.find(mapAddr, 1);
         const map = r?.owner as BpfMap | undefined;
