@@ -10,6 +10,8 @@ import { exploreCommand, exploreWorkerCommand } from './explore';
 import { mapsCommand } from './maps';
 import { inspectCommand } from './inspect';
 import { verifyCommand } from './verify';
+import { tracepointsCommand } from './tracepoints';
+import { btfCommand } from './btf';
 
 /** Every subcommand, in the order `--help` lists them. Add one line per command module. */
 export const commands: Command[] = [
@@ -25,4 +27,6 @@ export const commands: Command[] = [
   asmCommand,
   inspectCommand,
   verifyCommand,
+  tracepointsCommand,
+  btfCommand,
 ];

@@ -8,6 +8,7 @@ import {
   BpfObject, CoreReloKindName, formatBtfRaw, loadObject, parseBtf, type AttachTarget, type Btf, type MapSpec, type ProgramSpec,
 } from '@bpfsim/loader';
 import { BpfAttachTypeName, BpfMapTypeName, BpfProgTypeName } from '@bpfsim/uapi';
+import { unmodelledCoreReads, vmlinuxBtf, type UnmodelledRead } from '@bpfsim/kernel';
 import type { Command } from '../command';
 import { readFileBytes } from '../program-file';
 
@@ -112,6 +113,13 @@ export function inspectJson(obj: BpfObject): unknown {
   };
 }
 
+/** `--unmodelled`: one line per program and field, or a line saying there is none. */
+function formatUnmodelled(reads: readonly UnmodelledRead[]): string {
+  if (!reads.length) return 'Every kernel field the programs read (CO-RE) is written by the model.';
+  return ['Kernel fields the programs read (CO-RE) that the model leaves zero:',
+    ...table([['PROGRAM', 'INSN', 'FIELD'], ...reads.map((r) => [r.program, String(r.insn), `struct ${r.struct}.${r.path}`])])].join('\n');
+}
+
 export const inspectCommand: Command = {
   command: 'inspect <object>',
   describe: 'Show the programs, maps and relocations the loader finds in an eBPF object file',
@@ -120,7 +128,8 @@ export const inspectCommand: Command = {
       .positional('object', { type: 'string', describe: 'a clang-built eBPF ELF object (.bpf.o)' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
       .option('btf', { type: 'boolean', default: false, describe: "also dump the object's BTF (bpftool's raw format)" })
-      .option('target-btf', { type: 'string', describe: 'resolve CO-RE relocations against this raw BTF file (e.g. /sys/kernel/btf/vmlinux)' }),
+      .option('target-btf', { type: 'string', describe: 'resolve CO-RE relocations against this raw BTF file (e.g. /sys/kernel/btf/vmlinux)' })
+      .option('unmodelled', { type: 'boolean', default: false, describe: "list the kernel fields the programs read (CO-RE) that bpfsim's model leaves zero; resolves against the profile BTF unless --target-btf" }),
   async run(args, io) {
     const file = String(args.object);
     const bytes = readFileBytes(file);
@@ -128,12 +137,15 @@ export const inspectCommand: Command = {
     if (args['target-btf']) {
       const t = String(args['target-btf']);
       targetBtf = parseBtf(readFileBytes(t), t);
-    }
+    } else if (args.unmodelled) targetBtf = vmlinuxBtf();
     const obj = loadObject(bytes, { file, targetBtf, allowMissingKconfig: true });
     if (args.json) {
       const j = inspectJson(obj) as Record<string, unknown>;
       if (args.btf && obj.btf) j.btf = formatBtfRaw(obj.btf);
+      if (args.unmodelled) j.unmodelled = unmodelledCoreReads(obj);
       io.out(JSON.stringify(j, null, 2));
+    } else if (args.unmodelled) {
+      io.out(formatUnmodelled(unmodelledCoreReads(obj)));
     } else {
       io.out(formatInspect(obj));
       if (args.btf && obj.btf) io.out('\nBTF:\n' + formatBtfRaw(obj.btf).trimEnd());
