@@ -47,6 +47,8 @@ export class BpfSubsystem {
   readonly tracePipe: string[] = [];
   /** The last redirect a program asked for (bpf_redirect*), for the packet path. */
   lastRedirect: { helper: string; target: string; flags: bigint } | undefined;
+  /** The network's dev_get_by_index for devmap values (set by net/network.ts; absent: no devices). */
+  resolveIfindex: ((ifindex: number) => KernelObjectRef | undefined) | undefined;
 
   constructor(private readonly kernel: Kernel) {}
 
@@ -109,6 +111,7 @@ export class BpfSubsystem {
       allocId: () => this.allocId('map'),
       rng: () => this.kernel.rng.stream('map_hash_seed').u32(),
       resolveFd: (fd, kind) => this.resolveFd(fd, kind),
+      resolveIfindex: (ifindex) => this.resolveIfindex?.(ifindex),
     });
     if (typeof m === 'number') return m;
     this.maps.set(m.id, m);
