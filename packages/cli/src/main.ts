@@ -5,8 +5,9 @@
  */
 import yargs from 'yargs/yargs';
 import { isBpfsimError } from '@bpfsim/uapi';
+import { safeMessage } from '@bpfsim/scenario';
 import { commands } from './commands';
-import { CliExit, Io, processIo } from './io';
+import { CliExit, EXIT, Io, processIo } from './io';
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   let exitCode = 0;
@@ -21,7 +22,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((msg, err) => {
-      throw err ?? new CliExit(2, msg);
+      throw err ?? new CliExit(EXIT.usage, msg);
     });
   for (const c of commands) {
     parser.command({
@@ -40,13 +41,14 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     void out;
     return exitCode;
   } catch (e) {
+    // Messages quote user input: escape control bytes and bound the length once more, here.
     if (e instanceof CliExit) {
-      if (e.message) io.err(`bpfsim: ${e.message}`);
+      if (e.message) io.err(`bpfsim: ${safeMessage(e.message)}`);
       return e.code;
     }
     if (isBpfsimError(e)) {
-      io.err(`bpfsim: ${e.message}`);
-      return 2;
+      io.err(`bpfsim: ${safeMessage(e.message)}`);
+      return EXIT.input;
     }
     throw e;
   }

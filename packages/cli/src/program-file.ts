@@ -3,9 +3,9 @@
  * @bpfsim/loader), assembly text in either dialect, otherwise raw
  * little-endian 8-byte instruction words.
  */
-import * as fs from 'fs';
 import { assemble, decodeProgram, type Program } from '@bpfsim/isa';
 import { BpfsimError } from '@bpfsim/uapi';
+import { DEFAULT_LIMITS, FileRefused, clip, readRegularFile } from '@bpfsim/scenario';
 
 export class InputError extends BpfsimError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -15,13 +15,18 @@ export class InputError extends BpfsimError {
 
 export type ProgramFileKind = 'elf' | 'asm' | 'raw';
 
-export function readFileBytes(path: string): Uint8Array {
+/**
+ * A file named on the command line: a regular file (a FIFO, /dev/zero or a
+ * directory is refused, never read without end) of at most `maxBytes`
+ * (default: the object limit, 256 MiB).
+ */
+export function readFileBytes(path: string, maxBytes: number = DEFAULT_LIMITS.maxObjectBytes): Uint8Array {
   try {
-    return new Uint8Array(fs.readFileSync(path));
+    return readRegularFile(path, maxBytes);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
-    throw new InputError(`${path}: cannot read: ${why}`, { cause: e });
+    if (!(e instanceof FileRefused)) throw e;
+    const why = /^no such file/.test(e.message) ? 'no such file' : / is a directory/.test(e.message) ? 'is a directory' : e.message;
+    throw new InputError(`${clip(path, 200)}: cannot read: ${why}`, { cause: e });
   }
 }
 
@@ -57,7 +62,7 @@ export function programFromBytes(bytes: Uint8Array, file: string): Program {
 export function parseHexArg(text: string, what: string): Uint8Array {
   const clean = text.trim().replace(/^0x/i, '').replace(/[\s:,_-]+/g, '');
   if (clean.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(clean))
-    throw new InputError(`${what}: '${text}' is not hex bytes (expected pairs of hex digits, e.g. 'deadbeef')`);
+    throw new InputError(`${what}: '${clip(text)}' is not hex bytes (expected pairs of hex digits, e.g. 'deadbeef')`);
   const out = new Uint8Array(clean.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(i * 2, i * 2 + 2), 16);
   return out;

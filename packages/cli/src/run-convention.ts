@@ -4,7 +4,7 @@
  * `bpfsim conformance`.
  */
 import type { Program } from '@bpfsim/isa';
-import { AddressSpace, run, type HelperFn, type RunResult } from '@bpfsim/vm';
+import { AddressSpace, run, type Engine, type HelperFn, type RunResult } from '@bpfsim/vm';
 import { isBpfsimError } from '@bpfsim/uapi';
 
 /** Helper 5 returns its argument, and when that is 0 ends the whole program with r0 = 0. */
@@ -17,6 +17,8 @@ export function conventionHelpers(): Map<number, HelperFn> {
 export interface ConventionOptions {
   maxInsns?: number;
   file?: string;
+  /** VM engine (default: the VM's, the interpreter). */
+  engine?: Engine;
 }
 
 export function runConvention(prog: Program, mem: Uint8Array, opts: ConventionOptions = {}): Pick<RunResult, 'r0' | 'insns'> {
@@ -28,6 +30,7 @@ export function runConvention(prog: Program, mem: Uint8Array, opts: ConventionOp
       memory,
       helpers: conventionHelpers(),
       maxInsns: opts.maxInsns ?? 10_000_000,
+      engine: opts.engine,
     });
     return { r0: res.r0, insns: res.insns };
   } catch (e) {

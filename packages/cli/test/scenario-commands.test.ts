@@ -41,7 +41,11 @@ describe('bpfsim replay / record / test', () => {
     const out = tmpFile('x', '') + '.msgpack';
     const rec = await cli('record', kprobe, '-o', out);
     expect(rec.code).toBe(0);
-    const r = await cli('replay', out);
+    // The recording lives in a temporary directory and names the scenario's object: allowed explicitly.
+    const refused = await cli('replay', out);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/outside the scenario's directory \(allow it with --allow-path DIR\)/);
+    const r = await cli('replay', out, '--allow-path', scenarios);
     expect(r.code).toBe(0);
     expect(r.out).toContain('PASS recording: the trace is identical to the recorded one');
   });

@@ -7,6 +7,12 @@ import * as msgpack from 'msgpack-lite';
 
 export type Plain = null | boolean | number | string | bigint | Uint8Array | Plain[] | { [k: string]: Plain | undefined };
 
+/** Set an own property, even one named __proto__ (plain assignment would replace the prototype). */
+function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
 function toWire(v: unknown): unknown {
   if (typeof v === 'bigint') {
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : { $bigint: v.toString() };
@@ -17,7 +23,7 @@ function toWire(v: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(v).sort()) {
       const x = (v as Record<string, unknown>)[k];
-      if (x !== undefined) out[k] = toWire(x);
+      if (x !== undefined) setOwn(out, k, toWire(x));
     }
     return out;
   }
@@ -33,7 +39,7 @@ function fromWire(v: unknown): unknown {
     const keys = Object.keys(rec);
     if (keys.length === 1 && keys[0] === '$bigint' && typeof rec.$bigint === 'string') return BigInt(rec.$bigint);
     const out: Record<string, unknown> = {};
-    for (const k of keys) out[k] = fromWire(rec[k]);
+    for (const k of keys) setOwn(out, k, fromWire(rec[k]));
     return out;
   }
   return v;

@@ -1,4 +1,5 @@
 import { BpfsimError } from '@bpfsim/uapi';
+import { clip } from './quote';
 
 /** Where in a scenario something is: the file, the path to the field, and for YAML the line and column. */
 export interface Place {
@@ -10,13 +11,13 @@ export interface Place {
 
 export function formatPath(path: readonly (string | number)[]): string {
   let s = '';
-  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${p}` : p;
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${clip(p)}` : clip(p);
   return s || '(top level)';
 }
 
 export function formatPlace(p: Place): string {
   const pos = p.line !== undefined ? `:${p.line}:${p.col ?? 1}` : '';
-  return `${p.file}${pos}: ${formatPath(p.path)}`;
+  return `${clip(p.file, 400)}${pos}: ${formatPath(p.path)}`;
 }
 
 /** A scenario that cannot be read: bad YAML/msgpack, wrong types, unknown fields, missing files. */

@@ -7,6 +7,8 @@
 import type { BtfValue } from '@bpfsim/loader';
 import { t, type Type } from './schema';
 import { matcherShape } from './values';
+import { testUserRegex } from './regex';
+import { clip } from './quote';
 
 export type FieldPattern = bigint | boolean | string | { regex: string } | { contains: string } | { min?: bigint; max?: bigint }
   | FieldPattern[] | { fields: Record<string, FieldPattern> };
@@ -30,10 +32,11 @@ function parse(v: unknown): FieldPattern | string {
     const keys = Object.keys(rec);
     const shaped = matcherShape(v);
     if (shaped !== undefined) return shaped as FieldPattern | string;
-    const fields: Record<string, FieldPattern> = {};
+    // No prototype: a field named __proto__ or constructor is just a field.
+    const fields = Object.create(null) as Record<string, FieldPattern>;
     for (const k of keys) {
       const p = parse(rec[k]);
-      if (typeof p === 'string' && p.startsWith('!')) return `!${k}: ${p.slice(1)}`;
+      if (typeof p === 'string' && p.startsWith('!')) return `!${clip(k)}: ${p.slice(1)}`;
       fields[k] = p;
     }
     return { fields };
@@ -60,12 +63,12 @@ export function matchFields(p: FieldPattern, actual: BtfValue, at = ''): string 
     }
     return undefined;
   }
-  if ('regex' in p) return typeof actual === 'string' && new RegExp(p.regex).test(actual) ? undefined : miss(`/${p.regex}/`);
+  if ('regex' in p) return typeof actual === 'string' && testUserRegex(p.regex, actual) ? undefined : miss(`/${p.regex}/`);
   if ('contains' in p) return typeof actual === 'string' && actual.includes(p.contains) ? undefined : miss(`text containing ${JSON.stringify(p.contains)}`);
   if ('fields' in p) {
     if (!actual || typeof actual !== 'object' || Array.isArray(actual)) return miss('a struct');
     for (const [k, sub] of Object.entries(p.fields)) {
-      if (!(k in actual)) return `${at ? `${at}.` : ''}${k}: no such field (fields: ${Object.keys(actual).join(', ')})`;
+      if (!Object.hasOwn(actual, k)) return `${at ? `${at}.` : ''}${k}: no such field (fields: ${Object.keys(actual).join(', ')})`;
       const r = matchFields(sub, actual[k], at ? `${at}.${k}` : k);
       if (r) return r;
     }

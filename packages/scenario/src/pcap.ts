@@ -65,7 +65,9 @@ export function tracePcaps(trace: readonly { t: string; outcome: Record<string, 
   const add = (name: string, t: string, hexData: unknown) => {
     if (typeof hexData !== 'string') return;
     const p = { t: BigInt(t), data: Uint8Array.from(Buffer.from(hexData, 'hex')) };
-    files.set(name, [...(files.get(name) ?? []), p]);
+    const list = files.get(name);
+    if (list) list.push(p); // appended in place: copying the list per packet made --pcap quadratic
+    else files.set(name, [p]);
   };
   for (const e of trace) {
     if (e.outcome.kind !== 'run') continue;

@@ -3,6 +3,7 @@
  * record every observable effect, then check the expectations.
  */
 import { BpfsimError } from '@bpfsim/uapi';
+import type { KernelOptions } from '@bpfsim/kernel';
 import { encodeCanonical } from './canonical';
 import { ScenarioError } from './errors';
 import { runEvent, type Outcome } from './events';
@@ -27,6 +28,8 @@ export interface ReplayOptions {
   seed?: number;
   /** Called after each event (for progress bars). */
   onProgress?: (done: number, total: number) => void;
+  /** VM engine of the world's kernel (default: the kernel's, compiled); results are the same. */
+  vmEngine?: KernelOptions['vmEngine'];
 }
 
 export interface ReplayResult {
@@ -45,7 +48,7 @@ export interface ReplayResult {
 
 export function replayLoaded(loaded: LoadedScenario, opts: ReplayOptions = {}): ReplayResult {
   const seed = opts.seed ?? loaded.scenario.seed ?? 1;
-  const world = buildWorld(loaded, seed);
+  const world = buildWorld(loaded, seed, opts.vmEngine);
   const k = world.kernel;
   const trace: TraceEntry[] = [];
   let seen = 0;

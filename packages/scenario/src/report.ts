@@ -1,5 +1,6 @@
 /** The readable timeline and expectation report `bpfsim replay` prints. */
 import type { ReplayResult, TraceEntry } from './replay';
+import { clip } from './quote';
 
 const fmtTime = (ns: string): string => {
   const n = BigInt(ns);
@@ -43,7 +44,8 @@ export function formatReport(r: ReplayResult, opts: { notes?: boolean } = {}): s
   for (const e of r.trace) {
     const note = e.ev >= 0 && opts.notes !== false ? events[e.ev]?.note : undefined;
     const idx = e.ev < 0 ? '   -' : String(e.ev).padStart(4);
-    out.push(`${idx} ${fmtTime(e.t).padStart(10)}  ${describeEntry(e)}${note ? `  # ${note}` : ''}`);
+    // A note is the scenario author's text: printed escaped and bounded, never as raw terminal bytes.
+    out.push(`${idx} ${fmtTime(e.t).padStart(10)}  ${describeEntry(e)}${note ? `  # ${clip(note, 200)}` : ''}`);
     for (const eff of e.effects) {
       const d = describeEffect(eff as Record<string, unknown>);
       if (d) out.push(`${' '.repeat(17)}  ${d}`);

@@ -4,7 +4,12 @@
  * and what was expected. Unknown fields are errors: a typo must not be
  * silently ignored, and a recording from a newer schema must not half-load.
  */
+import { clip } from './quote';
+
 export type Path = (string | number)[];
+
+/** Own keys only: a field or kind named `constructor` or `__proto__` must never reach a prototype property. */
+const own = <V>(r: Record<string, V>, k: string): V | undefined => (Object.hasOwn(r, k) ? r[k] : undefined);
 
 export interface Issue {
   path: Path;
@@ -24,8 +29,8 @@ const describe = (v: unknown): string => {
   if (Array.isArray(v)) return 'a list';
   if (v instanceof Uint8Array) return 'bytes';
   if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
-  return `${typeof v} ${String(v)}`;
+  if (typeof v === 'string') return `the string "${clip(v, 40)}"`;
+  return `${typeof v} ${clip(String(v), 40)}`;
 };
 
 function mismatch(t: { expected: string }, v: unknown, path: Path, issues: Issue[]): undefined {
@@ -104,17 +109,17 @@ class Obj<F extends Fields, R extends keyof F> extends Type<Out<F, R>> {
     const rec = v as Record<string, unknown>;
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(rec)) {
-      const t = this.fields[k];
+      const t = own(this.fields, k);
       if (!t) {
         const known = Object.keys(this.fields);
-        issues.push({ path: [...path, k], atKey: true, message: `unknown field '${k}'${suggest(k, known)} (${this.expected} has: ${known.join(', ')})` });
+        issues.push({ path: [...path, k], atKey: true, message: `unknown field '${clip(k)}'${suggest(k, known)} (${this.expected} has: ${known.join(', ')})` });
         continue;
       }
       if (rec[k] === undefined) continue;
       out[k] = t.check(rec[k], [...path, k], issues);
     }
     for (const k of this.required)
-      if (rec[k as string] === undefined) issues.push({ path, message: `missing field '${String(k)}' (${this.fields[k].expected})` });
+      if (!Object.hasOwn(rec, k as string) || rec[k as string] === undefined) issues.push({ path, message: `missing field '${String(k)}' (${this.fields[k].expected})` });
     return issues.length === before ? (out as Out<F, R>) : undefined;
   }
 }
@@ -129,13 +134,13 @@ class Tagged<T> extends Type<T> {
   check(v: unknown, path: Path, issues: Issue[]) {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return mismatch(this, v, path, issues);
     const rec = v as Record<string, unknown>;
-    const tags = Object.keys(rec).filter((k) => k in this.variants);
+    const tags = Object.keys(rec).filter((k) => Object.hasOwn(this.variants, k));
     if (tags.length !== 1) {
-      const unknown = Object.keys(rec).filter((k) => !(k in this.shared) && !(k in this.variants));
+      const unknown = Object.keys(rec).filter((k) => !Object.hasOwn(this.shared, k) && !Object.hasOwn(this.variants, k));
       issues.push({
         path,
         message: tags.length === 0
-          ? `expected ${this.expected}${unknown.length ? `; '${unknown[0]}' is not one${suggest(unknown[0], Object.keys(this.variants))}` : ''}`
+          ? `expected ${this.expected}${unknown.length ? `; '${clip(unknown[0])}' is not one${suggest(unknown[0], Object.keys(this.variants))}` : ''}`
           : `expected exactly one of ${tags.map((t) => `'${t}'`).join(' and ')}`,
       });
       return undefined;
@@ -145,14 +150,14 @@ class Tagged<T> extends Type<T> {
     const out: Record<string, unknown> = { kind: tag };
     for (const k of Object.keys(rec)) {
       if (k === tag) continue;
-      const t = this.shared[k];
+      const t = own(this.shared, k);
       if (!t) {
-        issues.push({ path: [...path, k], atKey: true, message: `unknown field '${k}' beside '${tag}'${suggest(k, Object.keys(this.shared))}` });
+        issues.push({ path: [...path, k], atKey: true, message: `unknown field '${clip(k)}' beside '${tag}'${suggest(k, Object.keys(this.shared))}` });
         continue;
       }
       out[k] = t.check(rec[k], [...path, k], issues);
     }
-    out[tag] = this.variants[tag].check(rec[tag], [...path, tag], issues);
+    out[tag] = own(this.variants, tag)!.check(rec[tag], [...path, tag], issues);
     return issues.length === before ? (out as T) : undefined;
   }
 }
@@ -183,6 +188,7 @@ class Custom<T> extends Type<T> {
 }
 
 function suggest(word: string, known: readonly string[]): string {
+  if (word.length > 64) return ''; // the edit distance is quadratic: no suggestion for a huge key
   let best: string | undefined;
   let bestD = 3;
   for (const k of known) {

@@ -3,6 +3,9 @@
  * packets, contexts), durations, and matchers (exact, regex, range).
  */
 import { t, type Type } from './schema';
+import { DURATION_MAX, REGEX_SOURCE_MAX, VALUE_BYTES_MAX } from './limits';
+import { clip } from './quote';
+import { compileUserRegex, testUserRegex } from './regex';
 
 /** Byte notation, resolved to bytes once the size it must fill is known. */
 export type BytesSpec =
@@ -29,7 +32,8 @@ function bytesSpec(v: unknown): BytesSpec | string {
   if (typeof v === 'string') {
     const clean = v.trim().replace(/^0x/i, '').replace(/[\s:_]+/g, '');
     if (clean.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(clean))
-      return `!expected hex bytes like "de ad be ef", found ${JSON.stringify(v)} (write {str: ...} for text)`;
+      return `!expected hex bytes like "de ad be ef", found "${clip(v)}" (write {str: ...} for text)`;
+    if (clean.length / 2 > VALUE_BYTES_MAX) return `!${clean.length / 2} bytes of hex, over the limit of ${VALUE_BYTES_MAX}`;
     return { hex: clean.toLowerCase() };
   }
   if (v instanceof Uint8Array) return { hex: Buffer.from(v).toString('hex') };
@@ -45,22 +49,25 @@ function bytesSpec(v: unknown): BytesSpec | string {
   if (v && typeof v === 'object') {
     const rec = v as Record<string, unknown>;
     const keys = Object.keys(rec);
-    if (keys.length === 1 && INT_KEYS[keys[0]]) {
+    if (keys.length === 1 && Object.hasOwn(INT_KEYS, keys[0])) {
       const n2 = toBig(rec[keys[0]]);
       if (n2 === undefined) return `!expected a whole number for ${keys[0]}`;
       const f = INT_KEYS[keys[0]];
       const lim = 1n << BigInt(f.size * 8);
       if (f.signed ? n2 < -(lim >> 1n) || n2 >= lim >> 1n : n2 < -(lim >> 1n) || n2 >= lim)
-        return `!${n2} does not fit in ${keys[0]}`;
+        return `!${clip(String(n2), 24)} does not fit in ${keys[0]}`;
       return { int: n2, ...f };
     }
-    if ('str' in rec && keys.every((k) => k === 'str' || k === 'size')) {
+    if (Object.hasOwn(rec, 'str') && keys.every((k) => k === 'str' || k === 'size')) {
       if (typeof rec.str !== 'string') return '!expected {str: "text"}';
       const size = rec.size === undefined ? undefined : toBig(rec.size);
       if (rec.size !== undefined && (size === undefined || size < 0n)) return '!size must be a whole number ≥ 0';
+      // Checked before use: a size of 2^64 or 1e308 must not reach an array allocation.
+      if (size !== undefined && size > BigInt(VALUE_BYTES_MAX)) return `!size ${clip(String(size), 24)} is over the limit of ${VALUE_BYTES_MAX} bytes`;
+      if (rec.str.length > VALUE_BYTES_MAX) return `!the string is over the limit of ${VALUE_BYTES_MAX} bytes`;
       return { str: rec.str, size: size === undefined ? undefined : Number(size) };
     }
-    return `!expected bytes: hex "de ad", a number, {u32: N} (u8..u64, s8..s64, be16..be64), {str: "text", size: N}, or a list of these; found keys ${keys.join(', ')}`;
+    return `!expected bytes: hex "de ad", a number, {u32: N} (u8..u64, s8..s64, be16..be64), {str: "text", size: N}, or a list of these; found keys ${clip(keys.join(', '))}`;
   }
   return `!expected bytes, found ${v === null || v === undefined ? 'nothing' : typeof v}`;
 }
@@ -80,7 +87,7 @@ export function resolveBytes(spec: BytesSpec, size?: number): Uint8Array | strin
       const n = s.size ?? size ?? 8;
       if (size !== undefined && n !== size) return `a ${n}-byte integer given where ${size} bytes are needed`;
       const lim = 1n << BigInt(n * 8);
-      if (s.int >= lim || s.int < -(lim >> 1n)) return `${s.int} does not fit in ${n} bytes`;
+      if (s.int >= lim || s.int < -(lim >> 1n)) return `${clip(String(s.int), 24)} does not fit in ${n} bytes`;
       let v = BigInt.asUintN(n * 8, s.int);
       const out = new Uint8Array(n);
       for (let i = 0; i < n; i++) { out[s.be ? n - 1 - i : i] = Number(v & 0xffn); v >>= 8n; }
@@ -98,12 +105,14 @@ export function resolveBytes(spec: BytesSpec, size?: number): Uint8Array | strin
     }
     default: {
       const parts: Uint8Array[] = [];
+      let total = 0;
       for (const p of (spec as { concat: BytesSpec[] }).concat) {
         const r = resolveBytes(p);
         if (typeof r === 'string') return r;
         parts.push(r);
+        total += r.length;
+        if (total > VALUE_BYTES_MAX) return `the parts add up to more than the limit of ${VALUE_BYTES_MAX} bytes`;
       }
-      const total = parts.reduce((a, p) => a + p.length, 0);
       if (size !== undefined && total !== size) return `${total} bytes given where ${size} are needed`;
       const out = new Uint8Array(total);
       let at = 0;
@@ -118,16 +127,18 @@ const UNITS: Record<string, bigint> = { ns: 1n, us: 1000n, ms: 1_000_000n, s: 1_
 /** A duration in nanoseconds: 250, "250ns", "3us", "1.5ms", "2s". */
 export const duration: Type<bigint> = t.custom('a duration such as 100, "5us", "1.5ms" or "2s"', (v) => {
   const n = toBig(v);
-  if (n !== undefined) return n >= 0n ? n : '!a duration cannot be negative';
+  const tooLong = `!a duration is at most ${DURATION_MAX} ns (the kernel's clock is a u64 of nanoseconds)`;
+  if (n !== undefined) return n < 0n ? '!a duration cannot be negative' : n > DURATION_MAX ? tooLong : n;
   if (typeof v !== 'string') return '!expected a duration such as 100, "5us", "1.5ms" or "2s"';
+  if (v.length > 64) return `!expected a duration such as "5us", "1.5ms" or "2s", found "${clip(v, 40)}"`;
   const m = /^\s*(\d+)(?:\.(\d+))?\s*(ns|us|ms|s)\s*$/.exec(v);
-  if (!m) return `!expected a duration such as "5us", "1.5ms" or "2s", found ${JSON.stringify(v)}`;
+  if (!m) return `!expected a duration such as "5us", "1.5ms" or "2s", found "${clip(v)}"`;
   const unit = UNITS[m[3]];
   const frac = m[2] ?? '';
   const scale = 10n ** BigInt(frac.length);
   const total = (BigInt(m[1]) * scale + BigInt(frac || '0')) * unit;
   if (total % scale !== 0n) return `!${v} is not a whole number of nanoseconds`;
-  return total / scale;
+  return total / scale > DURATION_MAX ? tooLong : total / scale;
 });
 
 /** How an observed value is compared. */
@@ -147,7 +158,8 @@ export function matcherShape(v: unknown): Matcher | string | undefined {
   const keys = Object.keys(rec);
   if (keys.length === 1 && keys[0] === 'regex') {
     if (typeof rec.regex !== 'string') return '!regex must be a string';
-    try { new RegExp(rec.regex); } catch (e) { return `!bad regex: ${(e as Error).message}`; }
+    const re = compileUserRegex(rec.regex, REGEX_SOURCE_MAX);
+    if (typeof re === 'string') return `!${re}`;
     return { regex: rec.regex };
   }
   if (keys.length === 1 && keys[0] === 'contains') {
@@ -178,7 +190,7 @@ const numberValue = (v: unknown) => toBig(v) ?? (typeof v === 'boolean' ? v : '!
 /** A number: 2, {min: 1, max: 5}. Names (XDP_DROP, ...) are resolved by the caller through `names`. */
 export const numberMatcher = (names: Record<string, number> = {}): Type<Matcher> =>
   t.custom('a number, a name like XDP_PASS, or {min, max}', matcher((v) =>
-    typeof v === 'string' && v in names ? BigInt(names[v]) : numberValue(v)));
+    typeof v === 'string' && Object.hasOwn(names, v) ? BigInt(names[v]) : numberValue(v)));
 export const textMatcher: Type<Matcher> = t.custom('text, {regex: "..."} or {contains: "..."}', matcher((v) =>
   typeof v === 'string' ? v : '!expected text'));
 export const bytesMatcher: Type<Matcher> = t.custom('bytes, {regex: "<hex regex>"} or {min, max} for integers', matcher(bytesSpec));
@@ -194,7 +206,7 @@ export function matchNumber(m: Matcher, actual: bigint): boolean {
 }
 
 export function matchText(m: Matcher, actual: string): boolean {
-  if ('regex' in m) return new RegExp(m.regex).test(actual);
+  if ('regex' in m) return testUserRegex(m.regex, actual);
   if ('contains' in m) return actual.includes(m.contains);
   if ('equals' in m) return m.equals === actual;
   return false;
@@ -203,7 +215,7 @@ export function matchText(m: Matcher, actual: string): boolean {
 /** Compare observed bytes; integers in {min,max} read the bytes little-endian. */
 export function matchBytes(m: Matcher, actual: Uint8Array): boolean {
   const hex = Buffer.from(actual).toString('hex');
-  if ('regex' in m) return new RegExp(m.regex).test(hex);
+  if ('regex' in m) return testUserRegex(m.regex, hex);
   if ('equals' in m) {
     const want = resolveBytes(m.equals as BytesSpec, actual.length);
     return typeof want !== 'string' && Buffer.from(want).toString('hex') === hex;

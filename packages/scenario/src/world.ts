@@ -2,15 +2,14 @@
  * The kernel a scenario builds: its programs loaded (from objects or
  * assembly) with their verifier verdicts, and its maps by name.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { createHash } from 'crypto';
 import { assemble } from '@bpfsim/isa';
 import { BpfProgType, BpfsimError, errnoName } from '@bpfsim/uapi';
-import { Kernel, ProgHandle, ProgLoadError, parseObject, type LoadedObject, type MapHandle } from '@bpfsim/kernel';
+import { Kernel, ProgHandle, ProgLoadError, parseObject, type KernelOptions, type LoadedObject, type MapHandle } from '@bpfsim/kernel';
 import type { Btf } from '@bpfsim/loader';
 import type { LoadedScenario } from './load';
 import { ScenarioError } from './errors';
+import { FileRefused, readContained } from './files';
 
 export interface Verdict {
   accepted: boolean;
@@ -47,10 +46,11 @@ interface ObjectLoad {
   verdicts: Map<string, Verdict>;
 }
 
-export function buildWorld(loaded: LoadedScenario, seed: number): World {
+export function buildWorld(loaded: LoadedScenario, seed: number, vmEngine?: KernelOptions['vmEngine']): World {
   const s = loaded.scenario;
-  const kernel = new Kernel({ seed, cpus: s.kernel?.cpus ?? 2 });
-  const world: World = { kernel, programs: new Map(), verdicts: new Map(), maps: new Map(), objects: {}, btfByMap: new Map() };
+  const kernel = new Kernel({ seed, cpus: s.kernel?.cpus ?? 2, vmEngine });
+  // objects is keyed by user-given paths: no prototype, so '__proto__' is just a path.
+  const world: World = { kernel, programs: new Map(), verdicts: new Map(), maps: new Map(), objects: Object.create(null), btfByMap: new Map() };
   const objects = new Map<string, ObjectLoad>();
 
   (s.programs ?? []).forEach((p, i) => {
@@ -77,7 +77,14 @@ export function buildWorld(loaded: LoadedScenario, seed: number): World {
     const objPath = p.object!;
     let ol = objects.get(objPath);
     if (!ol) {
-      const bytes = new Uint8Array(fs.readFileSync(path.resolve(loaded.dir, objPath)));
+      // Contained in the scenario's directory (or an allowed one), a regular file, within the size limit.
+      let bytes: Uint8Array;
+      try {
+        bytes = readContained(objPath, loaded.dir, loaded.allowPaths, loaded.limits.maxObjectBytes);
+      } catch (e) {
+        if (e instanceof FileRefused) throw new ScenarioError(at('object'), e.message);
+        throw e;
+      }
       world.objects[objPath] = createHash('sha256').update(bytes).digest('hex');
       ol = loadKeepingVerdicts(kernel, bytes, objPath, type);
       objects.set(objPath, ol);

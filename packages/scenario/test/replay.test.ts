@@ -7,6 +7,7 @@ import {
 } from '@bpfsim/scenario';
 
 const scenariosDir = path.resolve(__dirname, '../../../scenarios');
+const repoRoot = path.resolve(__dirname, '../../..');
 const examples = fs.readdirSync(scenariosDir).flatMap((d) => {
   const dir = path.join(scenariosDir, d);
   return fs.statSync(dir).isDirectory() ? fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => path.join(dir, f)) : [];
@@ -16,7 +17,8 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpfsim-replay-'));
 function scenario(text: string, name = 's.yaml') {
   const f = path.join(tmp, name);
   fs.writeFileSync(f, text);
-  return parseScenarioText(text, f);
+  // These scenarios live in a temporary directory and name the repository's objects: allowed explicitly.
+  return parseScenarioText(text, f, { allowPaths: [repoRoot] });
 }
 
 // r0 = bpf_get_prandom_u32(); exit — an XDP program whose verdict is whatever prandom says.

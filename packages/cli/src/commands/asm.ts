@@ -1,7 +1,7 @@
-import * as fs from 'fs';
 import type { Command } from '../command';
 import { assemble, encodeProgram } from '@bpfsim/isa';
-import { InputError, readFileBytes } from '../program-file';
+import { readFileBytes } from '../program-file';
+import { writeFileSafely } from '../safe-write';
 
 export const asmCommand: Command = {
   command: 'asm <file>',
@@ -16,11 +16,7 @@ export const asmCommand: Command = {
     const text = new TextDecoder().decode(readFileBytes(file));
     const prog = assemble(text, { file, dialect: args.dialect as 'auto' | 'kernel' | 'ubpf' });
     const out = String(args.output);
-    try {
-      fs.writeFileSync(out, encodeProgram(prog));
-    } catch (e) {
-      throw new InputError(`${out}: cannot write: ${(e as Error).message}`);
-    }
+    writeFileSafely(out, encodeProgram(prog));
     io.err(`${out}: ${prog.length} instruction slots`);
     return 0;
   },

@@ -1,15 +1,22 @@
 import * as os from 'os';
-import { spawn } from 'child_process';
+import { spawn, type ChildProcess } from 'child_process';
 import type { Command } from '../command';
-import { CliExit } from '../io';
-import { loadScenarioFile, replayLoaded, ScenarioError } from '@bpfsim/scenario';
+import { CliExit, EXIT } from '../io';
+import { loadScenarioFile, replayLoaded, ScenarioError, clip } from '@bpfsim/scenario';
 import { CLI_BIN } from '../scenario-files';
+import { intOption } from '../args';
+import { policyArgs, readPolicy, withScenarioOptions } from '../scenario-options';
+
+/** Cores this process may use: explore's default and upper bound for --jobs. */
+export const cores = (): number => Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
 
 export function parseSeedRange(s: string): [number, number] {
   const m = /^(\d+)(?:\.\.(\d+))?$/.exec(s.trim());
-  if (!m) throw new CliExit(2, `--seeds takes N or A..B (e.g. 1..1000), not '${s}'`);
+  if (!m) throw new CliExit(EXIT.usage, `--seeds takes N or A..B (e.g. 1..1000), not '${clip(s, 40)}'`);
   const a = Number(m[1]);
   const b = m[2] === undefined ? a : Number(m[2]);
+  if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || b > 2 ** 32 - 1)
+    throw new CliExit(EXIT.usage, `--seeds ${clip(s, 40)}: seeds are whole numbers from 0 to 4294967295`);
   if (b < a) throw new CliExit(2, `--seeds ${s}: the range is empty`);
   if (b - a >= 1_000_000) throw new CliExit(2, `--seeds ${s}: at most 1,000,000 seeds`);
   return [a, b];
@@ -21,11 +28,13 @@ interface SeedResult { seed: number; passed: boolean; failures: string[] }
 export const exploreWorkerCommand: Command = {
   command: 'explore-worker <scenario> <seeds>',
   describe: false as unknown as string,
-  builder: (y) => y.positional('scenario', { type: 'string' }).positional('seeds', { type: 'string' }),
+  builder: (y) => withScenarioOptions(y).positional('scenario', { type: 'string' }).positional('seeds', { type: 'string' }),
   async run(args, io) {
     const [a, b] = parseSeedRange(String(args.seeds));
-    const loaded = loadScenarioFile(String(args.scenario));
+    const loaded = loadScenarioFile(String(args.scenario), readPolicy(args));
     for (let seed = a; seed <= b; seed++) {
+      // Yield between seeds: a parent that died closes our stdout, and the EPIPE that follows ends this worker.
+      if (seed > a) await new Promise((r) => setImmediate(r));
       let res: SeedResult;
       try {
         const r = replayLoaded(loaded, { seed });
@@ -43,15 +52,29 @@ export const exploreWorkerCommand: Command = {
   },
 };
 
-function runWorker(scenario: string, a: number, b: number): Promise<SeedResult[]> {
+/** Live workers: killed when explore is, so none outlives it. */
+const workers = new Set<ChildProcess>();
+
+function killWorkersOn(signal: NodeJS.Signals): () => void {
+  const handler = () => {
+    for (const w of workers) w.kill('SIGTERM');
+    process.exit(128 + (os.constants.signals[signal] ?? 15));
+  };
+  process.once(signal, handler);
+  return () => process.removeListener(signal, handler);
+}
+
+function runWorker(scenario: string, a: number, b: number, extra: string[]): Promise<SeedResult[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, 'explore-worker', scenario, `${a}..${b}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_BIN, 'explore-worker', scenario, `${a}..${b}`, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    workers.add(child);
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('close', (code) => {
-      if (code !== 0) return reject(new CliExit(2, err.trim().split('\n').pop() || `worker for seeds ${a}..${b} exited with ${code}`));
+      workers.delete(child);
+      if (code !== 0) return reject(new CliExit(EXIT.input, err.trim().split('\n').pop() || `worker for seeds ${a}..${b} exited with ${code}`));
       resolve(out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as SeedResult));
     });
   });
@@ -61,19 +84,28 @@ export const exploreCommand: Command = {
   command: 'explore <scenario>',
   describe: 'Replay a scenario under many seeds in worker processes; report the seeds whose expectations fail',
   builder: (y) =>
-    y
+    withScenarioOptions(y)
       .positional('scenario', { type: 'string' })
       .option('seeds', { type: 'string', default: '1..100', describe: 'seed range A..B' })
-      .option('jobs', { alias: 'j', type: 'number', default: Math.max(1, os.cpus().length), describe: 'worker processes' }),
+      .option('jobs', { alias: 'j', type: 'string', describe: `worker processes (default and at most: the cores, here ${cores()})` }),
   async run(args, io) {
     const scenario = String(args.scenario);
-    loadScenarioFile(scenario); // refuse a malformed file once, before starting workers
+    loadScenarioFile(scenario, readPolicy(args)); // refuse a malformed file once, before starting workers
     const [a, b] = parseSeedRange(String(args.seeds));
-    const jobs = Math.max(1, Math.min(Number(args.jobs) || 1, b - a + 1));
+    // More workers than cores only slows every one down: --jobs is capped at the core count.
+    const jobs = Math.min(intOption(args, 'jobs', 1, 1_000_000) ?? cores(), cores(), b - a + 1);
     const per = Math.ceil((b - a + 1) / jobs);
     const ranges: [number, number][] = [];
     for (let s = a; s <= b; s += per) ranges.push([s, Math.min(b, s + per - 1)]);
-    const results = (await Promise.all(ranges.map(([x, y]) => runWorker(scenario, x, y)))).flat().sort((p, q) => p.seed - q.seed);
+    const release = (['SIGTERM', 'SIGINT', 'SIGHUP'] as const).map(killWorkersOn);
+    let results: SeedResult[];
+    try {
+      const extra = policyArgs(args);
+      results = (await Promise.all(ranges.map(([x, y]) => runWorker(scenario, x, y, extra)))).flat().sort((p, q) => p.seed - q.seed);
+    } finally {
+      for (const w of workers) w.kill('SIGTERM'); // one worker failed: the others stop too
+      for (const r of release) r();
+    }
     const failing = results.filter((r) => !r.passed);
     for (const f of failing) {
       io.out(`FAIL seed ${f.seed}: ${f.failures[0] ?? 'failed'}${f.failures.length > 1 ? ` (+${f.failures.length - 1} more)` : ''}`);

@@ -6,6 +6,8 @@ import { Kernel, snapshotMap, testRunProgram, type MapSnapshot } from '@bpfsim/k
 import type { Command } from '../command';
 import { CliExit } from '../io';
 import { InputError, parseHexArg, readFileBytes } from '../program-file';
+import { RUN_REPEAT_MAX } from './run';
+import { clip } from '@bpfsim/scenario';
 
 const PERCPU = new Set(['percpu_hash', 'percpu_array', 'lru_percpu_hash', 'percpu_cgroup_storage']);
 
@@ -59,8 +61,9 @@ export const mapsCommand: Command = {
     const ctxIn = args.ctx !== undefined ? parseHexArg(String(args.ctx), '--ctx') : undefined;
     const cpus = Number(args.cpus);
     const repeat = Number(args.repeat);
-    if (!Number.isInteger(cpus) || cpus < 1 || cpus > 4096) throw new InputError(`--cpus: expected 1..4096, got ${args.cpus}`);
-    if (!Number.isInteger(repeat) || repeat < 0) throw new InputError(`--repeat: expected a non-negative integer, got ${args.repeat}`);
+    if (!Number.isInteger(cpus) || cpus < 1 || cpus > 4096) throw new InputError(`--cpus: expected 1..4096, got ${clip(String(args.cpus), 40)}`);
+    if (!Number.isInteger(repeat) || repeat < 0 || repeat > RUN_REPEAT_MAX)
+      throw new InputError(`--repeat: expected a whole number from 0 to ${RUN_REPEAT_MAX}, got ${clip(String(args.repeat), 40)}`);
     let maps: MapSnapshot[];
     let retval: number | undefined;
     if (args.run === false) {

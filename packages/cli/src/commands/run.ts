@@ -3,7 +3,14 @@ import { testRunProgram } from '@bpfsim/kernel';
 import { InputError, parseHexArg, programFromBytes, readFileBytes, sniffProgramFile, toHex } from '../program-file';
 import { runConvention } from '../run-convention';
 import { parseElf, selectPrograms } from '../elf-programs';
-import { progTypeValue } from '@bpfsim/scenario';
+import { clip, progTypeValue } from '@bpfsim/scenario';
+import { intOption } from '../args';
+import type { Engine } from '@bpfsim/vm';
+
+/** Most runs one `bpfsim run` does (--repeat): the same cap as a scenario's run event. */
+export const RUN_REPEAT_MAX = 1_000_000;
+/** Most instructions a bare run may be given with --max-insns. */
+export const RUN_INSNS_MAX = 1_000_000_000;
 
 const hex64 = (v: bigint) => '0x' + BigInt.asUintN(64, v).toString(16).padStart(16, '0');
 
@@ -19,12 +26,17 @@ export const runCommand: Command = {
       .option('data-hex', { type: 'string', describe: 'data_in (the packet) as hex bytes' })
       .option('data', { type: 'string', describe: 'data_in read from a file' })
       .option('ctx-hex', { type: 'string', describe: 'ctx_in as hex bytes (the whole context for types without a test run)' })
-      .option('repeat', { type: 'number', default: 1, describe: 'runs (BPF_PROG_TEST_RUN repeat)' })
+      .option('repeat', { type: 'string', describe: `runs (BPF_PROG_TEST_RUN repeat), 1 to ${RUN_REPEAT_MAX} (default 1)` })
       .option('seed', { type: 'string', default: 'bpfsim', describe: 'kernel seed' })
       .option('mem-hex', { type: 'string', describe: 'input memory as hex bytes (bare programs without --type)' })
-      .option('max-insns', { type: 'number', default: 10_000_000, describe: 'stop a bare run after this many instructions' })
+      .option('max-insns', { type: 'string', describe: `stop a bare run after this many instructions (default 10000000, at most ${RUN_INSNS_MAX})` })
+      .option('engine', { type: 'string', choices: ['compiled', 'interp'], describe: 'VM engine: compiled (JavaScript per program) or interp (the reference interpreter); same results' })
       .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }),
   async run(args, io) {
+    // Checked before anything is read or run: a NaN or 1e308 never reaches the kernel model.
+    const repeat = intOption(args, 'repeat', 1, RUN_REPEAT_MAX) ?? 1;
+    const maxInsns = intOption(args, 'max-insns', 1, RUN_INSNS_MAX) ?? 10_000_000;
+    const engine = (args.engine ?? 'compiled') as Engine;
     const file = String(args.file);
     const bytes = readFileBytes(file);
     const isElf = sniffProgramFile(bytes) === 'elf';
@@ -33,7 +45,7 @@ export const runCommand: Command = {
         throw new InputError('--data-hex, --data and --ctx-hex need --type (or an ELF object): a bare program gets --mem-hex');
       const prog = programFromBytes(bytes, file);
       const mem = args['mem-hex'] !== undefined ? parseHexArg(String(args['mem-hex']), '--mem-hex') : new Uint8Array(0);
-      const res = runConvention(prog, mem, { maxInsns: Number(args['max-insns']), file });
+      const res = runConvention(prog, mem, { maxInsns, file, engine });
       if (args.json) io.out(JSON.stringify({ r0: hex64(res.r0), insns: res.insns }));
       else io.out(hex64(res.r0));
       return 0;
@@ -41,7 +53,7 @@ export const runCommand: Command = {
     let progType: number | undefined;
     if (args.type !== undefined) {
       progType = progTypeValue(String(args.type));
-      if (progType === undefined) throw new InputError(`--type: unknown program type '${String(args.type)}' (xdp, sched_cls, socket_filter, kprobe, tracepoint, ...)`);
+      if (progType === undefined) throw new InputError(`--type: unknown program type '${clip(String(args.type))}' (xdp, sched_cls, socket_filter, kprobe, tracepoint, ...)`);
     }
     const dataIn = args.data !== undefined ? readFileBytes(String(args.data))
       : args['data-hex'] !== undefined ? parseHexArg(String(args['data-hex']), '--data-hex') : undefined;
@@ -53,7 +65,7 @@ export const runCommand: Command = {
       progName = selectPrograms(object, { prog: args.prog as string | undefined, section: args.section as string | undefined })[0].name;
     } else if (args.prog !== undefined || args.section !== undefined) throw new InputError('--prog and --section need an ELF object');
     const r = testRunProgram({
-      file, progType, dataIn, ctxIn, repeat: Number(args.repeat), seed: String(args.seed),
+      file, progType, dataIn, ctxIn, repeat, seed: String(args.seed), vmEngine: engine,
       ...(object ? { object, progName } : { insns: programFromBytes(bytes, file) }),
     });
     const out = {

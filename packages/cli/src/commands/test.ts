@@ -1,31 +1,65 @@
-import * as fs from 'fs';
+import * as path from 'path';
 import type { Command } from '../command';
 import {
   loadScenarioFile, replayLoaded, plainTrace, firstDivergence, describeDivergence, encodeCanonical, ScenarioError,
+  DEFAULT_LIMITS, FileRefused, readRegularFile, clip, nestingDepth,
 } from '@bpfsim/scenario';
 import { findScenarios, goldenPath, traceInChildProcess } from '../scenario-files';
 import { writeFileOrFail } from './replay';
 import { isBpfsimError } from '@bpfsim/uapi';
+import { readPolicy, withScenarioOptions } from '../scenario-options';
 
 const toJson = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? { $bigint: x.toString() } : x), 1) + '\n';
 const fromJson = (s: string) => JSON.parse(s, (_k, x) => (x && typeof x === 'object' && typeof x.$bigint === 'string' ? BigInt(x.$bigint) : x));
+
+/** A golden trace file, read and checked for shape: a problem line instead of a stack trace. */
+function readGolden(golden: string): { trace: unknown[] } | string {
+  let text: string;
+  try {
+    text = Buffer.from(readRegularFile(golden, DEFAULT_LIMITS.maxScenarioBytes)).toString('utf8');
+  } catch (e) {
+    if (e instanceof FileRefused) return `expected trace ${golden}: ${e.message}`;
+    throw e;
+  }
+  let v: unknown;
+  try {
+    v = fromJson(text);
+  } catch (e) {
+    if (e instanceof RangeError) return `expected trace ${golden} has the wrong shape (nested deeper than ${DEFAULT_LIMITS.maxDepth} levels); rewrite it with --update`;
+    return `expected trace ${golden} is not valid JSON (${clip((e as Error).message)}); rewrite it with --update`;
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v) || !Array.isArray((v as { trace?: unknown }).trace)
+    || nestingDepth(v, DEFAULT_LIMITS.maxDepth) > DEFAULT_LIMITS.maxDepth)
+    return `expected trace ${golden} has the wrong shape (expected {"seed": N, "trace": [...]}); rewrite it with --update`;
+  return v as { trace: unknown[] };
+}
 
 export const testCommand: Command = {
   command: 'test [dir]',
   describe: 'Replay every scenario in a directory against its expected trace (<name>.trace.json)',
   builder: (y) =>
-    y
+    withScenarioOptions(y)
       .positional('dir', { type: 'string', default: 'scenarios' })
       .option('update', { type: 'boolean', default: false, describe: 'rewrite the expected traces from this run' })
       .option('check-determinism', { type: 'boolean', default: false, describe: 'also replay each twice in separate processes and compare the trace bytes' }),
   async run(args, io) {
-    const files = findScenarios(String(args.dir));
+    const root = String(args.dir);
+    const policy = readPolicy(args);
+    const { files, problems: found, skipped } = findScenarios(root);
     let passed = 0;
     let failed = 0;
+    for (const p of skipped) io.out(`SKIP ${p} (a symbolic link to a directory: not followed)`);
+    for (const p of found) {
+      failed++;
+      io.out(`FAIL ${p.file}`);
+      io.out(`     ${p.message}`);
+    }
+    // Golden files are written only inside the suite (after resolving links): --update never writes elsewhere.
+    const suite = files.length === 1 && files[0] === root ? path.dirname(root) : root;
     for (const file of files) {
       const problems: string[] = [];
       try {
-        const loaded = loadScenarioFile(file);
+        const loaded = loadScenarioFile(file, policy);
         const result = replayLoaded(loaded);
         if (!result.passed) {
           const bad = result.expectations.filter((x) => !x.pass).map((x) => `${x.what} (${(x.diff ?? []).slice(0, 2).join('; ')})`);
@@ -34,18 +68,19 @@ export const testCommand: Command = {
         }
         const golden = goldenPath(file);
         const now = plainTrace(result.trace);
-        if (args.update) writeFileOrFail(golden, toJson({ seed: result.seed, trace: now }));
-        else if (!fs.existsSync(golden)) problems.push(`no expected trace ${golden} (run with --update to write it)`);
+        if (args.update) writeFileOrFail(golden, toJson({ seed: result.seed, trace: now }), { within: suite });
         else {
-          const want = fromJson(fs.readFileSync(golden, 'utf8')) as { trace: unknown[] };
-          if (!Buffer.from(encodeCanonical(want.trace)).equals(Buffer.from(encodeCanonical(now)))) {
+          const want = readGolden(golden);
+          if (typeof want === 'string') {
+            problems.push(/: no such file/.test(want) ? `no expected trace ${golden} (run with --update to write it)` : want);
+          } else if (!Buffer.from(encodeCanonical(want.trace)).equals(Buffer.from(encodeCanonical(now)))) {
             const d = firstDivergence(want.trace, now);
             problems.push(`trace differs from ${golden}: ${d ? describeDivergence(d) : 'encodings differ'}`);
           }
         }
         if (args['check-determinism']) {
-          const a = traceInChildProcess(file);
-          const b = traceInChildProcess(file);
+          const a = traceInChildProcess(file, undefined, args);
+          const b = traceInChildProcess(file, undefined, args);
           if (!Buffer.from(a).equals(Buffer.from(b))) problems.push('two replays in separate processes gave different trace bytes');
           else if (!Buffer.from(a).equals(Buffer.from(result.traceBytes))) problems.push('a replay in a separate process differs from this one');
         }
