@@ -225,12 +225,23 @@ export class KernelObjects {
     return f;
   }
 
-  /** A zeroed struct of the profile BTF in its own kernel region (unmodelled fields read as zero). */
-  alloc(struct: string): KObj {
+  /** A struct's size in the profile BTF. */
+  sizeOf(struct: string): number {
     const t = findStruct(this.btf, struct);
     if (!t) throw new KobjError(`no struct ${struct} in the kernel BTF`);
-    const region = this.mem.map('kernel', new Uint8Array(Math.max(t.size, 1)), { name: `struct ${struct} #${this.objects.length}` });
-    const o = new KObj(this, struct, region.base, t.size, region);
+    return t.size;
+  }
+
+  /**
+   * A zeroed struct of the profile BTF in its own kernel region (unmodelled fields read as zero);
+   * `size` gives room past the struct for a flexible array member (struct pid's numbers[]).
+   */
+  alloc(struct: string, size?: number): KObj {
+    const t = findStruct(this.btf, struct);
+    if (!t) throw new KobjError(`no struct ${struct} in the kernel BTF`);
+    const n = Math.max(t.size, size ?? 0, 1);
+    const region = this.mem.map('kernel', new Uint8Array(n), { name: `struct ${struct} #${this.objects.length}` });
+    const o = new KObj(this, struct, region.base, n, region);
     this.objects.push(o);
     return o;
   }
