@@ -28,6 +28,11 @@ export interface ProcDir {
  */
 export const MAX_FILE_SIZE = 1 << 30;
 
+/** A new inode lives on its directory's file system: a seeded directory's recorded device. */
+export function onDeviceOf(dir: Inode): Inode['recorded'] {
+  return dir.recorded?.dev !== undefined ? { dev: dir.recorded.dev } : undefined;
+}
+
 /** A superblock: its device number and inode number counter (get_next_ino order). */
 export class SuperBlock {
   private nextIno: number;
@@ -68,6 +73,12 @@ export class Inode implements Times {
   proc: ProcDir | undefined;
   /** A magic link's object (/proc/PID/ns/*): following it gives this inode. */
   follow: (() => Inode) | undefined;
+  /**
+   * Attributes of a file seeded from a recording whose storage was another file system
+   * (ext4, a host tmpfs, procfs): its device, block count, and the size of a directory (or of a
+   * generated file that stats as 0 bytes yet reads some) as the recording showed them.
+   */
+  recorded: { dev?: number; size?: number; blocks?: number } | undefined;
   /** What an nsfs inode stands for (setns takes it). */
   ns: unknown;
 

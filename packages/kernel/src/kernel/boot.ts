@@ -66,7 +66,7 @@ export function bootWorld(w: World): void {
     new SignalStruct(),
     new SigHand(),
     w.initNs.get(),
-    new FsStruct(root, root, 0),
+    new FsStruct(root, root, 0o022), // init_fs.umask
     new FilesStruct(1024, onLastClose(w)),
     undefined,
     { kthread: true, exitSignal: -1, taskAddr: w.allocTaskAddr() },

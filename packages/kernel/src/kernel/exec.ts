@@ -79,6 +79,8 @@ function deThread(w: World, t: TaskStruct): void {
 }
 
 export function execImage(w: World, t: TaskStruct, req: ExecRequest): void {
+  // old_pid of sched_process_exec: the caller's thread id before de_thread.
+  const oldPid = t.pid;
   deThread(w, t);
   w.releaseVfork(t);
   if (t.mm && --t.mm.users === 0) t.mm.release();
@@ -109,4 +111,9 @@ export function execImage(w: World, t: TaskStruct, req: ExecRequest): void {
   for (const a of t.sighand.action) if (a.handler !== SIG_IGN) Object.assign(a, { handler: 0n, flags: 0, mask: 0n, restorer: 0n });
   t.comm = req.commName;
   t.forkNoExec = false;
+  // rseq_execve and exec_mm_release: the new image registers its own.
+  t.rseq = 0;
+  t.robustList = 0;
+  // exec_binprm: the new image is in place.
+  w.events?.exec(t, oldPid, req.filename);
 }

@@ -93,6 +93,8 @@ export function doExit(w: World, t: TaskStruct, status: number): void {
   if (t.blocked) t.blocked = undefined;
   const sig = t.signal;
   sig.live--;
+  // After exit_code is set, before exit_mm: what exitsnoop reads.
+  w.events?.exit(t, sig.live === 0);
   // exit_mm: wakes a vfork parent.
   w.releaseVfork(t);
   if (t.mm && --t.mm.users === 0) t.mm.release();
@@ -121,6 +123,8 @@ export function releaseTask(w: World, p: TaskStruct): void {
   const j = parentKids.indexOf(p);
   if (j >= 0) parentKids.splice(j, 1);
   w.detach(p);
+  // delayed_put_task_struct's sched_process_free (an RCU grace period later in Linux).
+  w.events?.free(p);
   // The last thread of a group whose leader is a zombie lets the leader be reported.
   const leader = p.groupLeader;
   if (leader !== p && sig.threads.length === 1 && sig.threads[0] === leader && leader.state === 'zombie') {

@@ -72,6 +72,7 @@ export function copyProcess(w: World, cur: TaskStruct, args: CloneArgs): TaskStr
 
   const thread = has(CLONE.THREAD);
   const signal = thread ? cur.signal : new SignalStruct();
+  if (!thread && cur.signal.rlim) signal.rlim = cur.signal.rlim.map(([a, b]) => [a, b]);
   let sighand: SigHand;
   if (has(CLONE.SIGHAND)) {
     sighand = cur.sighand;
@@ -102,6 +103,7 @@ export function copyProcess(w: World, cur: TaskStruct, args: CloneArgs): TaskStr
     taskAddr: w.allocTaskAddr(),
   });
   t.cgroupId = cur.cgroupId;
+  t.startTime = w.clock.monotonicNs;
   t.cgroupAncestors = cur.cgroupAncestors.slice();
   if (has(CLONE.CHILD_CLEARTID)) t.clearChildTid = args.childTid ?? 0n;
 
@@ -130,6 +132,8 @@ export function copyProcess(w: World, cur: TaskStruct, args: CloneArgs): TaskStr
   if (has(CLONE.PARENT_SETTID) && args.parentTid && cur.mm) cur.mm.copyToUser(args.parentTid, tidBytes);
   if (has(CLONE.CHILD_SETTID) && args.childTid && t.mm) t.mm.copyToUser(args.childTid, tidBytes);
   if (has(CLONE.VFORK)) t.vforkParent = cur;
+  // task_newtask (end of copy_process), then kernel_clone's sched_process_fork, in the parent.
+  w.events?.newTask(cur, t, f);
   return t;
 }
 

@@ -21,6 +21,7 @@ import { KernelTrace, type TraceOptions } from './trace';
 import { World, type WorldOptions } from './world';
 import { bootWorld } from './boot';
 import type { TaskStruct } from './task_struct';
+import { KernelTracepoints } from '../trace/fire';
 import { Syscalls, type SysArg, type SyscallResult } from '../syscalls/syscalls';
 
 export interface KernelOptions {
@@ -93,6 +94,7 @@ export class Kernel {
   get world(): World {
     if (!this.worldState) {
       const w = new World({ mem: this.mem, clock: this.clock, rng: this.rng, cpus: this.sched.cpus, release: this.release }, this.worldOpts);
+      w.events = new KernelTracepoints(this, () => w.taskObjects);
       bootWorld(w);
       this.worldState = w;
     }

@@ -5,7 +5,6 @@
  * task sleeping in a syscall is woken with -EINTR (or keeps sleeping under
  * SA_RESTART, as the syscall would be restarted).
  */
-import { Errno } from '@bpfsim/uapi';
 import { CLD, SA, SIG, SIG_DFL, SIG_IGN, sigDefault, sigKernelOnly, signalStatus, validSignal } from './signal';
 import type { TaskStruct } from './task_struct';
 import type { World } from './world';
@@ -100,8 +99,13 @@ function dropPending(t: TaskStruct, sigs: number[]): void {
 function interruptSleep(w: World, target: TaskStruct, sig: number): void {
   const t = target.blocked ? target : target.signal.threads.find((x) => x.blocked && x.alive);
   if (!t || !t.blocked) return;
+  // Under SA_RESTART the call sleeps on (unless it ends on any signal, as rt_sigsuspend does: its retry decides).
+  w.interruptPending = true;
   if (t.sighand.action[sig].flags & SA.RESTART) return;
-  w.completeBlocked(t, -Errno.EINTR);
+  // The woken sleeper re-checks its condition before signal_pending (do_wait's loop, pipe_read),
+  // once the change that sent the signal is complete: a child whose exit sent the SIGCHLD is
+  // reaped, not lost to -EINTR. World.settleInterrupts settles it.
+  t.blocked.interrupted = true;
 }
 
 /** do_notify_parent_cldstop: SIGCHLD for a stop or continue, unless the parent set SA_NOCLDSTOP. */

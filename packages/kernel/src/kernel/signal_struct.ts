@@ -16,6 +16,8 @@ export class SignalStruct {
   session: Pid | undefined;
   /** signal->leader: the group leads its session (setsid). */
   sessionLeader = false;
+  /** Resource limits [cur, max] by RLIMIT_* (undefined: the defaults, syscalls/sys_resource.ts). */
+  rlim: [bigint, bigint][] | undefined;
   /** PR_SET_CHILD_SUBREAPER. */
   isChildSubreaper = false;
   /** Some ancestor is a subreaper (inherited at fork, so orphans look upward). */

@@ -15,6 +15,7 @@ import type { FsStruct } from '../fs/fs_struct';
 import type { FilesStruct } from '../fs/fdtable';
 import type { MmStruct } from '../mm/mm_struct';
 import { NSFS_DEV } from '../ns/ns_common';
+import type { TaskEvents } from '../trace/fire';
 
 /** Scheduler-visible state (TASK_RUNNING, TASK_INTERRUPTIBLE, __TASK_STOPPED, EXIT_ZOMBIE, EXIT_DEAD). */
 export type TaskState = 'running' | 'sleeping' | 'stopped' | 'zombie' | 'dead';
@@ -26,6 +27,8 @@ export const TASK_COMM_LEN = 16;
 export interface BlockedCall {
   readonly name: string;
   readonly retry: () => number | typeof BLOCK;
+  /** A handled signal woke the sleeper: unless its condition now holds, the call ends with -EINTR. */
+  interrupted?: boolean;
 }
 /** What a syscall handler returns to block (wait4 with no zombie, read of an empty pipe, vfork). */
 export const BLOCK: unique symbol = Symbol('block');
@@ -63,6 +66,13 @@ export class TaskStruct implements Task {
   readonly completed: { name: string; ret: number }[] = [];
   /** CLONE_CHILD_CLEARTID address, CLONE_VFORK parent to wake. */
   clearChildTid = 0n;
+  /** arch_prctl FS/GS bases, set_robust_list head and rseq area: registered, never used (no code runs). */
+  /** rax after the thread's last syscall returned: what a signal frame saves and rt_sigreturn restores. */
+  lastRet = 0;
+  fsBase = 0;
+  gsBase = 0;
+  robustList = 0;
+  rseq = 0;
   vforkParent: TaskStruct | undefined;
   /** Per-thread comm (prctl PR_SET_NAME changes one thread). */
   private commName: string;
@@ -70,7 +80,12 @@ export class TaskStruct implements Task {
   // Task (helper view) fields not derived from the model.
   cgroupId = 1n;
   cgroupAncestors: bigint[] = [1n];
-  readonly taskAddr: bigint;
+  /** Where the task's task_struct would be before the world mirrors it (trace/task-objects.ts). */
+  private readonly fixedTaskAddr: bigint;
+  /** The world's tracing (set when the task joins the world): its task_struct object, tracepoints. */
+  events: TaskEvents | undefined;
+  /** task->start_time (CLOCK_MONOTONIC ns at fork). */
+  startTime = 0n;
   kernelStack: bigint[] = [0xffff_ffff_8100_1000n, 0xffff_ffff_8100_2000n, 0xffff_ffff_8100_3000n];
   userStack: bigint[] = [0x0000_5555_5555_1000n, 0x0000_5555_5555_2000n];
 
@@ -91,14 +106,25 @@ export class TaskStruct implements Task {
     this.groupLeader = opts.leader ?? this;
     this.realParent = opts.parent ?? this;
     this.exitSignal = opts.exitSignal;
-    this.taskAddr = opts.taskAddr;
+    this.fixedTaskAddr = opts.taskAddr;
   }
 
   get comm(): string {
     return this.commName;
   }
   set comm(name: string) {
+    // __set_task_comm: trace_task_rename fires before the name changes.
+    this.events?.rename(this, truncComm(name));
     this.commName = truncComm(name);
+  }
+
+  /** The task_struct object's address in kernel memory (bpf_get_current_task). */
+  get taskAddr(): bigint {
+    return this.events ? this.events.taskAddr(this) : this.fixedTaskAddr;
+  }
+  /** The same, with the object rewritten from the model first (what a helper hands a program). */
+  syncedTaskAddr(): bigint {
+    return this.events ? this.events.syncedTaskAddr(this) : this.fixedTaskAddr;
   }
 
   /** Thread id in the initial namespace. */

@@ -3,6 +3,7 @@
  * the initial namespaces, the root file system, and the sleeping syscalls that
  * state changes may wake. Booted by boot.ts; deterministic from the seed.
  */
+import { Errno } from '@bpfsim/uapi';
 import type { AddressSpace } from '@bpfsim/vm';
 import type { Clock } from './clock';
 import type { Rng } from './rng';
@@ -13,6 +14,9 @@ import type { PidNamespace } from '../ns/pid_namespace';
 import type { NsProxy } from '../ns/nsproxy';
 import type { Inode, SuperBlock } from '../fs/inode';
 import type { ProcFs } from '../fs/proc';
+import { TaskObjects } from '../trace/task-objects';
+import { SYSCALL_NR_X86_64 } from '../syscalls/table';
+import type { TaskEvents } from '../trace/fire';
 
 export interface WorldOptions {
   /** Host name and NIS domain name of the initial UTS namespace (default "bpfsim", "(none)"). */
@@ -72,8 +76,17 @@ export class World {
     return a;
   }
 
+  /** What the tracing layer hears of tasks (set by the kernel; trace/fire.ts). */
+  events: TaskEvents | undefined;
+  private taskObjs: TaskObjects | undefined;
+  /** The tasks mirrored into kernel memory as task_struct objects (made on first use). */
+  get taskObjects(): TaskObjects {
+    return (this.taskObjs ??= new TaskObjects(this.mem));
+  }
+
   /** Register a new task under each of its pid numbers. */
   attach(t: TaskStruct): void {
+    t.events = this.events;
     this.tasks.add(t);
     this.hash(t);
   }
@@ -130,6 +143,17 @@ export class World {
     return out;
   }
 
+  /** Pinned entropy (strace replay): getrandom returns these bytes first, in order. */
+  readonly pinnedEntropy: number[] = [];
+
+  /** `n` bytes for getrandom: pinned ones first, then the seeded "getrandom" stream. */
+  entropy(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    const s = this.rng.stream('getrandom');
+    for (let i = 0; i < n; i++) out[i] = this.pinnedEntropy.length ? this.pinnedEntropy.shift()! : s.below(256);
+    return out;
+  }
+
   /** A syscall that slept has its result: it goes on the task's completed list. */
   completeBlocked(t: TaskStruct, ret: number): void {
     const b = t.blocked;
@@ -137,7 +161,14 @@ export class World {
     t.blocked = undefined;
     if (t.state === 'sleeping') t.state = 'running';
     t.completed.push({ name: b.name, ret });
+    t.lastRet = ret;
+    // The sleeping syscall returns now: its sys_exit tracepoints fire.
+    const nr = SYSCALL_NR_X86_64[b.name];
+    if (nr !== undefined && t.alive && !t.exiting) this.events?.sysExit(t, nr, b.name, ret);
   }
+
+  /** A signal interrupted a sleeper (signal_send.ts): the next wake() settles it. */
+  interruptPending = false;
 
   /** Retry every sleeping syscall, in task order, until none makes progress. */
   wake(): void {
@@ -158,6 +189,16 @@ export class World {
     } finally {
       this.waking = false;
     }
+  }
+
+  /**
+   * At the end of the syscall that sent signals: sleepers whose condition now holds complete,
+   * the other interrupted ones end with -EINTR.
+   */
+  settleInterrupts(): void {
+    this.interruptPending = false;
+    this.wake();
+    for (const t of this.tasks) if (t.blocked?.interrupted && t.alive) this.completeBlocked(t, -Errno.EINTR);
   }
 
   /** mm_release's vfork completion: the parent of a vfork child continues. */

@@ -9,6 +9,7 @@
 import { utf8Decode } from '../kernel/utf8';
 import { Errno } from '@bpfsim/uapi';
 import type { AddressSpace, Region } from '@bpfsim/vm';
+import { VmLayout } from './vm_layout';
 
 export const PAGE_SIZE = 4096;
 /**
@@ -48,6 +49,10 @@ export class MmStruct {
   startBrk = 0n;
   brk = 0n;
   users = 1;
+  /** mm->flags' dumpable bits: SUID_DUMP_USER (1) unless set otherwise (exec of a set-id file clears it in Linux). */
+  dumpable = 1;
+  /** Pinned user-visible placement (strace replay): see vm_layout.ts. */
+  layout = new VmLayout();
   private scratch: Vma | undefined;
   private scratchUsed = 0;
 
@@ -176,6 +181,7 @@ export class MmStruct {
   /** dup_mm for fork: every VMA copied (at new addresses, see the file comment). */
   copy(owner: string): MmStruct {
     const n = new MmStruct(this.mem, owner);
+    n.layout = this.layout.copy();
     for (const v of this.vmas) {
       if (v.kind === 'scratch') continue;
       const nv = n.addVma(v.kind, v.region.bytes.length, Number(v.end - v.start));

@@ -83,6 +83,14 @@ export class PidNamespace extends NsCommon {
     return -Errno.EAGAIN;
   }
 
+  /**
+   * A pinned input (strace replay): the next cyclic allocation starts at `nr`, as if the
+   * namespace's history had left its idr cursor there.
+   */
+  setNextNr(nr: number): void {
+    this.cursor = nr;
+  }
+
   freeNr(nr: number): void {
     this.idr.delete(nr);
   }

@@ -5,7 +5,7 @@
  */
 import { Errno } from '@bpfsim/uapi';
 import { AT, File, O } from '../fs/file';
-import { Inode, MAX_FILE_SIZE, S_IFIFO, S_IFREG } from '../fs/inode';
+import { Inode, MAX_FILE_SIZE, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, onDeviceOf } from '../fs/inode';
 import { walk, walkParent, type WalkStart } from '../fs/namei';
 import { MAY_READ, MAY_WRITE, permission } from '../fs/permission';
 import { Pipe } from '../fs/pipe';
@@ -98,6 +98,7 @@ function openCreate(c: SysCtx, st: WalkStart, path: string, flags: number, mode:
   if (p) return p;
   const now = c.w.clock.monotonicNs;
   const ino = new Inode(c.w.sb, S_IFREG | (mode & 0o7777 & ~t.fs.umask), t.cred.fsuid, t.cred.fsgid, now);
+  ino.recorded = onDeviceOf(pr.dir);
   pr.dir.entries!.set(pr.name, ino);
   pr.dir.mtimeNs = pr.dir.ctimeNs = now;
   return ino;
@@ -131,6 +132,7 @@ function fileRead(c: SysCtx, fd: number, buf: number, count: number, off?: numbe
     return r;
   }
   if (f.inode.isDir) return -Errno.EISDIR;
+  if (off !== undefined && (f.inode.mode & S_IFMT) === S_IFSOCK) return -Errno.ESPIPE;
   const pos = off ?? f.pos;
   const n = Math.max(0, Math.min(count, f.inode.size - pos));
   const e = toUser(c, buf, f.inode.data.subarray(pos, pos + n));
@@ -166,11 +168,15 @@ function fileWrite(c: SysCtx, fd: number, buf: number, count: number, off?: numb
   return data.length;
 }
 
+/** pipefs's anonymous device number. */
+export const PIPEFS_DEV = 15;
+
 const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2;
 const lseek: SysHandler = (c, a) => {
   const f = c.t.files.get(i32(a[0]));
   if (!f) return -Errno.EBADF;
-  if (f.pipe) return -Errno.ESPIPE;
+  // Pipes, fifos and sockets have no_llseek.
+  if (f.pipe || f.inode.isFifo || (f.inode.mode & S_IFMT) === S_IFSOCK) return -Errno.ESPIPE;
   const off = a[1];
   let pos: number;
   switch (a[2]) {
@@ -195,6 +201,8 @@ function doDup3(c: SysCtx, oldfd: number, newfd: number, flags: number): number 
 function doPipe2(c: SysCtx, fdsPtr: number, flags: number): number {
   if (flags & ~(O.CLOEXEC | O.NONBLOCK | O.DIRECT)) return -Errno.EINVAL;
   const ino = new Inode(c.w.sb, S_IFIFO | 0o600, c.t.cred.fsuid, c.t.cred.fsgid, c.w.clock.monotonicNs);
+  // Pipes live on pipefs (its anonymous device: 0:15 on the 6.18 machine the recordings come from).
+  ino.recorded = { dev: PIPEFS_DEV };
   const pipe = new Pipe(ino.ino);
   const r = new File(ino, O.RDONLY | (flags & O.NONBLOCK), pipe, 'pipe:');
   const wr = new File(ino, O.WRONLY | (flags & O.NONBLOCK), pipe, 'pipe:');

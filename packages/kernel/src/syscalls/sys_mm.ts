@@ -1,24 +1,75 @@
 /**
- * brk, anonymous mmap and munmap (mm/mmap.c) over the process's VMAs
- * (mm/mm_struct.ts). File mappings are not modelled yet.
+ * brk, mmap, munmap and mprotect (mm/mmap.c, mm/mprotect.c). Without pinned
+ * placement, anonymous mappings are real regions of the process's memory
+ * (mm/mm_struct.ts). With placement pinned (strace replay, mm/vm_layout.ts),
+ * or for file and MAP_FIXED mappings, the mapping is address bookkeeping:
+ * the address the recording chose, checked as do_mmap checks its arguments.
  */
 import { Errno } from '@bpfsim/uapi';
-import type { SysHandler } from './context';
+import type { SysCtx, SysHandler } from './context';
+import { O } from '../fs/file';
 
 const PROT_MASK = 0x7;
-const MAP = { SHARED: 0x01, PRIVATE: 0x02, FIXED: 0x10, ANONYMOUS: 0x20 } as const;
+const PROT_WRITE = 0x2;
+const MAP = { SHARED: 0x01, PRIVATE: 0x02, SHARED_VALIDATE: 0x03, TYPE: 0x0f, FIXED: 0x10, ANONYMOUS: 0x20, FIXED_NOREPLACE: 0x100000 } as const;
+const PAGE = 4096;
+/** TASK_SIZE of a 4-level x86-64 address space. */
+const TASK_SIZE = 0x7fff_ffff_f000;
+
+function layoutMmap(c: SysCtx, addr: number, len: number, prot: number, flags: number, fd: number, off: number): number {
+  const mm = c.t.mm!;
+  if (off % PAGE !== 0) return -Errno.EINVAL;
+  if (len === 0) return -Errno.EINVAL;
+  const rounded = Math.ceil(len / PAGE) * PAGE;
+  if (rounded > TASK_SIZE) return -Errno.ENOMEM;
+  if (!(flags & MAP.ANONYMOUS)) {
+    const f = c.t.files.get(fd);
+    if (!f) return -Errno.EBADF;
+    // Only regular files (and devices, not modelled) have an mmap operation.
+    if (f.pipe || !f.inode.isReg) return -Errno.ENODEV;
+    if (!f.readable) return -Errno.EACCES;
+    if ((flags & MAP.TYPE) !== MAP.PRIVATE && prot & PROT_WRITE && (f.flags & O.ACCMODE) !== O.RDWR) return -Errno.EACCES;
+  }
+  if (flags & (MAP.FIXED | MAP.FIXED_NOREPLACE)) {
+    if (addr % PAGE !== 0) return -Errno.EINVAL;
+    if (flags & MAP.FIXED_NOREPLACE && !(flags & MAP.FIXED) && !mm.layout.covered(addr, addr) && mm.layout.vmas.some((v) => v.start < addr + rounded && v.end > addr)) return -Errno.EEXIST;
+    mm.layout.map(addr, len, prot);
+    return addr;
+  }
+  return mm.layout.place(len, prot);
+}
 
 export const mmSyscalls: Record<string, SysHandler> = {
-  brk: (c, a) => (c.t.mm ? Number(c.t.mm.setBrk(BigInt(a[0]))) : -Errno.ENOMEM),
+  brk: (c, a) => {
+    if (!c.t.mm) return -Errno.ENOMEM;
+    if (c.t.mm.layout.startBrk !== undefined) return c.t.mm.layout.setBrk(a[0]);
+    return Number(c.t.mm.setBrk(BigInt(a[0])));
+  },
   mmap: (c, a) => {
-    const [addr, len, prot, flags] = a;
+    const [addr, len, prot, flags, fd, off] = a;
     if (!c.t.mm) return -Errno.ENOMEM;
     if (prot & ~PROT_MASK & 0xff) return -Errno.EINVAL;
-    if (!(flags & MAP.ANONYMOUS)) return -Errno.ENODEV; // file mappings: not modelled yet
-    if ((flags & (MAP.SHARED | MAP.PRIVATE)) === 0) return -Errno.EINVAL;
-    if (flags & MAP.FIXED || addr) return -Errno.EINVAL; // placement hints: not modelled (docs/kernel.md)
+    const type = flags & MAP.TYPE;
+    if (type !== MAP.SHARED && type !== MAP.PRIVATE && type !== MAP.SHARED_VALIDATE) return -Errno.EINVAL;
+    if (c.t.mm.layout.active || !(flags & MAP.ANONYMOUS) || flags & MAP.FIXED || addr) return layoutMmap(c, addr, len, prot, flags, fd | 0, off);
     const r = c.t.mm.mmapAnon(len);
     return typeof r === 'bigint' ? Number(r) : r;
   },
-  munmap: (c, a) => (c.t.mm ? c.t.mm.munmap(BigInt(a[0]), a[1]) : -Errno.EINVAL),
+  munmap: (c, a) => {
+    if (!c.t.mm) return -Errno.EINVAL;
+    if (a[0] % PAGE !== 0 || a[1] <= 0) return -Errno.EINVAL;
+    c.t.mm.layout.unmap(a[0], a[1]);
+    return c.t.mm.munmap(BigInt(a[0]), a[1]);
+  },
+  mprotect: (c, a) => {
+    const [start, len, prot] = a;
+    if (!c.t.mm) return -Errno.ENOMEM;
+    if (start % PAGE !== 0) return -Errno.EINVAL;
+    if (prot & ~(PROT_MASK | 0x0100_0000 | 0x0200_0000)) return -Errno.EINVAL;
+    if (len === 0) return 0;
+    const r = c.t.mm.layout.protect(start, len, prot);
+    if (r !== -Errno.ENOMEM) return r;
+    // A real region of the model's own memory (unpinned placement).
+    return c.t.mm.vmas.some((v) => start >= v.lo && start + len <= v.lo + v.size) ? 0 : -Errno.ENOMEM;
+  },
 };

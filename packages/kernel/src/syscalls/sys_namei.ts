@@ -5,7 +5,7 @@
 import { utf8Encode } from '../kernel/utf8';
 import { Errno } from '@bpfsim/uapi';
 import { AT } from '../fs/file';
-import { Inode, S_IFDIR, S_IFLNK } from '../fs/inode';
+import { Inode, S_IFDIR, S_IFLNK, onDeviceOf } from '../fs/inode';
 import { dirPath, walkParent, type WalkStart } from '../fs/namei';
 import { MAY_EXEC, MAY_WRITE, permission } from '../fs/permission';
 import type { World } from '../kernel/world';
@@ -21,16 +21,16 @@ export function encodeStat(w: World, ino: Inode): Uint8Array {
     dv.setBigInt64(o, real / 1_000_000_000n, true);
     dv.setBigInt64(o + 8, real % 1_000_000_000n, true);
   };
-  dv.setBigUint64(0, BigInt(ino.sb.dev), true);
+  dv.setBigUint64(0, BigInt(ino.recorded?.dev ?? ino.sb.dev), true);
   dv.setBigUint64(8, BigInt(ino.ino), true);
   dv.setBigUint64(16, BigInt(ino.nlink), true);
   dv.setUint32(24, ino.mode, true);
   dv.setUint32(28, ino.uid, true);
   dv.setUint32(32, ino.gid, true);
   dv.setBigUint64(40, BigInt(ino.rdev), true);
-  dv.setBigInt64(48, BigInt(ino.isLink ? utf8Encode(ino.target).length : ino.isDir ? 40 + 20 * ino.entries!.size : ino.size), true);
+  dv.setBigInt64(48, BigInt(ino.recorded?.size !== undefined ? ino.recorded.size : ino.isLink ? utf8Encode(ino.target).length : ino.isDir ? 40 + 20 * ino.entries!.size : ino.size), true);
   dv.setBigInt64(56, 4096n, true);
-  dv.setBigInt64(64, BigInt(ino.blocks), true);
+  dv.setBigInt64(64, BigInt(ino.recorded?.blocks ?? ino.blocks), true);
   ts(72, ino.atimeNs);
   ts(88, ino.mtimeNs);
   ts(104, ino.ctimeNs);
@@ -70,6 +70,7 @@ function mkdirAt(c: SysCtx, dirfd: number, pathPtr: number, mode: number): numbe
   const now = c.w.clock.monotonicNs;
   const d = new Inode(c.w.sb, S_IFDIR | (mode & 0o7777 & ~c.t.fs.umask), c.t.cred.fsuid, c.t.cred.fsgid, now);
   d.parent = pr.dir;
+  d.recorded = onDeviceOf(pr.dir);
   pr.dir.entries!.set(pr.name, d);
   pr.dir.nlink++;
   pr.dir.mtimeNs = pr.dir.ctimeNs = now;
@@ -128,6 +129,7 @@ function symlinkAt(c: SysCtx, targetPtr: number, dirfd: number, pathPtr: number)
   if (p) return p;
   const l = new Inode(c.w.sb, S_IFLNK | 0o777, c.t.cred.fsuid, c.t.cred.fsgid, c.w.clock.monotonicNs);
   l.target = target;
+  l.recorded = onDeviceOf(pr.dir);
   pr.dir.entries!.set(pr.name, l);
   return 0;
 }

@@ -6,7 +6,7 @@
 import { Errno } from '@bpfsim/uapi';
 import { sendSignal, killPermitted } from '../kernel/signal_send';
 import { NSIG, SIG, sigKernelOnly, validSignal } from '../kernel/signal';
-import type { TaskStruct } from '../kernel/task_struct';
+import { BLOCK, type TaskStruct } from '../kernel/task_struct';
 import { fromUser, i32, toUser, type SysCtx, type SysHandler } from './context';
 
 /** The sender is outside the target's namespace (SIG_FROM_ANCESTOR): it may kill that namespace's init. */
@@ -95,7 +95,59 @@ const rtSigaction: SysHandler = (c, a) => {
   return 0;
 };
 
+/**
+ * rt_sigreturn: the end of a signal handler. Handlers run no code here, so a handler is taken to
+ * have run between the thread's last syscall and this call: the first pending unblocked signal
+ * with a handler is consumed, and the registers saved at delivery come back, so the call returns
+ * the rax the frame saved: the last syscall's result (signals are delivered on return to user mode).
+ */
+const rtSigreturn: SysHandler = (c) => {
+  const t = c.t;
+  for (const q of [t.pending, t.signal.shared]) {
+    const i = q.findIndex((s) => (t.blockedSigs & (1n << BigInt(s - 1))) === 0n && t.sighand.action[s].handler > 1n);
+    if (i >= 0) {
+      q.splice(i, 1);
+      break;
+    }
+  }
+  return t.lastRet;
+};
+
+/** A pending signal `mask` does not block and the thread has a handler for. */
+function handledPending(t: TaskStruct, mask: bigint): boolean {
+  return [...t.pending, ...t.signal.shared].some((s) => (mask & (1n << BigInt(s - 1))) === 0n && t.sighand.action[s].handler > 1n);
+}
+
+/**
+ * rt_sigsuspend: sleep with a temporary mask until a handled signal arrives; always -EINTR
+ * (ERESTARTNOHAND, whatever SA_RESTART says). The mask comes back when the handler returns.
+ */
+const rtSigsuspend: SysHandler = (c, a) => {
+  if (a[1] !== 8) return -Errno.EINVAL;
+  const b = fromUser(c, a[0], 8);
+  if (typeof b === 'number') return b;
+  const t = c.t;
+  const saved = t.blockedSigs;
+  const mask = new DataView(b.buffer).getBigUint64(0, true) & ~((1n << BigInt(SIG.SIGKILL - 1)) | (1n << BigInt(SIG.SIGSTOP - 1)));
+  const pass = (): number | typeof BLOCK => (handledPending(t, mask) ? -Errno.EINTR : BLOCK);
+  const r = pass();
+  if (r !== BLOCK) return r;
+  t.blockedSigs = mask;
+  t.state = 'sleeping';
+  t.blocked = {
+    name: 'rt_sigsuspend',
+    retry: () => {
+      const x = pass();
+      if (x !== BLOCK) t.blockedSigs = saved;
+      return x;
+    },
+  };
+  return BLOCK;
+};
+
 export const signalSyscalls: Record<string, SysHandler> = {
+  rt_sigsuspend: rtSigsuspend,
+  rt_sigreturn: rtSigreturn,
   kill,
   tkill: (c, a) => threadKill(c, 0, i32(a[0]), i32(a[1])),
   tgkill: (c, a) => (i32(a[0]) <= 0 ? -Errno.EINVAL : threadKill(c, i32(a[0]), i32(a[1]), i32(a[2]))),

@@ -4,7 +4,7 @@
  */
 import { utf8Decode } from '../kernel/utf8';
 import { Errno } from '@bpfsim/uapi';
-import { CAP, setgid, setuid } from '../kernel/cred';
+import { CAP, CAP_LAST_CAP, setgid, setuid } from '../kernel/cred';
 import { validSignal } from '../kernel/signal';
 import { TASK_COMM_LEN } from '../kernel/task_struct';
 import { NEW_UTS_LEN, type UtsName } from '../ns/uts_namespace';
@@ -44,7 +44,7 @@ function commSet(c: SysCtx, addr: number): number {
 }
 
 /** prctl options (include/uapi/linux/prctl.h). */
-export const PR = { SET_PDEATHSIG: 1, GET_PDEATHSIG: 2, SET_NAME: 15, GET_NAME: 16, SET_CHILD_SUBREAPER: 36, GET_CHILD_SUBREAPER: 37 } as const;
+export const PR = { SET_PDEATHSIG: 1, GET_PDEATHSIG: 2, GET_DUMPABLE: 3, SET_DUMPABLE: 4, CAPBSET_READ: 23, SET_NAME: 15, GET_NAME: 16, SET_CHILD_SUBREAPER: 36, GET_CHILD_SUBREAPER: 37 } as const;
 
 const prctl: SysHandler = (c, a) => {
   switch (a[0]) {
@@ -61,6 +61,16 @@ const prctl: SysHandler = (c, a) => {
       b.set(enc.encode(c.t.comm));
       return toUser(c, a[1], b);
     }
+    case PR.GET_DUMPABLE:
+      return c.t.mm?.dumpable ?? 0;
+    case PR.SET_DUMPABLE:
+      // Only SUID_DUMP_DISABLE (0) and SUID_DUMP_USER (1) may be set.
+      if (a[1] !== 0 && a[1] !== 1) return -Errno.EINVAL;
+      if (c.t.mm) c.t.mm.dumpable = a[1];
+      return 0;
+    case PR.CAPBSET_READ:
+      if (a[1] < 0 || a[1] > CAP_LAST_CAP) return -Errno.EINVAL;
+      return (c.t.cred.capBset >> BigInt(a[1])) & 1n ? 1 : 0;
     case PR.SET_CHILD_SUBREAPER:
       c.t.signal.isChildSubreaper = a[1] !== 0;
       if (a[1]) for (const d of descendants(c.t)) d.signal.hasChildSubreaper = true;
@@ -85,7 +95,22 @@ function descendants(t: SysCtx['t']): SysCtx['t'][] {
   return out;
 }
 
+/** do_sysinfo: uptime from CLOCK_BOOTTIME; memory figures of the simulated machine (2 GiB, mem_unit 1). */
+const sysinfo: SysHandler = (c, a) => {
+  const b = new Uint8Array(112);
+  const dv = new DataView(b.buffer);
+  const up = c.w.clock.boottimeNs;
+  dv.setBigInt64(0, up / 1_000_000_000n + (up % 1_000_000_000n ? 1n : 0n), true);
+  const ram = 2n << 30n;
+  dv.setBigUint64(32, ram, true); // totalram
+  dv.setBigUint64(40, ram, true); // freeram
+  dv.setUint16(80, Math.min(c.w.allTasks().length, 0xffff), true); // procs
+  dv.setUint32(104, 1, true); // mem_unit
+  return toUser(c, a[0], b);
+};
+
 export const sysSyscalls: Record<string, SysHandler> = {
+  sysinfo,
   getuid: (c) => c.t.cred.uid,
   geteuid: (c) => c.t.cred.euid,
   getgid: (c) => c.t.cred.gid,

@@ -25,6 +25,13 @@ import { attrSyscalls } from './sys_attr';
 import { readdirSyscalls } from './sys_readdir';
 import { renameSyscalls } from './sys_rename';
 import { timeSyscalls } from './sys_time';
+import { threadSyscalls } from './sys_thread';
+import { resourceSyscalls } from './sys_resource';
+import { randomSyscalls } from './sys_random';
+import { ioctlSyscalls } from './sys_ioctl';
+import { statfsSyscalls } from './sys_statfs';
+import { socketSyscalls } from './sys_socket';
+import { xattrSyscalls } from './sys_xattr';
 
 export type SysArg = number | bigint | string | Uint8Array | readonly string[] | null | { out: number };
 
@@ -45,7 +52,7 @@ export class SyscallError extends BpfsimError {
 }
 
 const HANDLERS: ReadonlyMap<string, SysHandler> = new Map(
-  Object.entries({ ...processSyscalls, ...sysSyscalls, ...signalSyscalls, ...nsSyscalls, ...execSyscalls, ...fsSyscalls, ...nameiSyscalls, ...mmSyscalls, ...attrSyscalls, ...readdirSyscalls, ...renameSyscalls, ...timeSyscalls }),
+  Object.entries({ ...processSyscalls, ...sysSyscalls, ...signalSyscalls, ...nsSyscalls, ...execSyscalls, ...fsSyscalls, ...nameiSyscalls, ...mmSyscalls, ...attrSyscalls, ...readdirSyscalls, ...renameSyscalls, ...timeSyscalls, ...threadSyscalls, ...resourceSyscalls, ...randomSyscalls, ...ioctlSyscalls, ...statfsSyscalls, ...socketSyscalls, ...xattrSyscalls }),
 );
 
 /** Names of the syscalls the model implements. */
@@ -80,8 +87,15 @@ export class Syscalls {
     if (!regs) regs = this.marshal(t, name, args, outs);
     else if (args.length !== 6) regs = [args[0] ?? 0, args[1] ?? 0, args[2] ?? 0, args[3] ?? 0, args[4] ?? 0, args[5] ?? 0] as number[];
     const c: SysCtx = { w: this.w, t };
+    // The tracing choke point (do_syscall_64 → syscall_enter_from_user_mode / syscall_exit_to_user_mode).
+    const nr = SYSCALL_NR_X86_64[name];
+    this.w.events?.sysEnter(t, nr, name, regs);
     const ret = h(c, regs);
+    if (ret !== BLOCK) t.lastRet = ret;
+    if (this.w.interruptPending) this.w.settleInterrupts();
     this.w.clock.advance(syscallCostNs(name));
+    // exit and exit_group never return; a call that sleeps reports its exit when it completes (World.completeBlocked).
+    if (ret !== BLOCK && t.alive && !t.exiting) this.w.events?.sysExit(t, nr, name, ret);
     const res: SyscallResult = { ret: ret === BLOCK ? 0 : ret, blocked: ret === BLOCK, outs: [] };
     if (c.child) res.child = c.child;
     if (outs.length && t.mm) for (const o of outs) res.outs.push(t.mm.copyFromUser(BigInt(o.addr), o.n) ?? new Uint8Array(o.n));

@@ -7,3 +7,7 @@ export { StraceParseError } from './errors';
 export type { StraceEvent, StraceCall, StraceSignal, StraceExit, StraceSuperseded, StraceResult } from './events';
 export { strBytes } from './ast';
 export type * from './ast';
+export { inferWorld } from './world';
+export type { InitialWorld, SeedFile, RecordedStat } from './world';
+export { replayStraceLog, summarize } from './replay';
+export type { ReplayReport, CallOutcome, ReplayOptions, Verdict } from './replay';
