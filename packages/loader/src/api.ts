@@ -101,6 +101,19 @@ export interface ProgramSpec {
   lineInfo?: LineInfo[];
   /** CO-RE relocations of this program's code, slot-indexed in `insns`. */
   coreRelos: CoreRelocation[];
+  /** Calls to `extern ... __ksym` functions (kfuncs), slot-indexed in `insns`, resolved at load. */
+  kfuncRefs?: KfuncRef[];
+}
+
+/**
+ * A kfunc call: the slot holds BPF_PSEUDO_KFUNC_CALL with imm 0 until the loading kernel puts the
+ * FUNC's id in its BTF there (libbpf's bpf_object__resolve_externs / RELO_EXTERN_CALL).
+ */
+export interface KfuncRef {
+  insn: number;
+  name: string;
+  /** `__weak`: a kfunc the kernel lacks is not an error (the call is poisoned). */
+  weak: boolean;
 }
 
 /** A function's slots inside `ProgramSpec.insns`. */

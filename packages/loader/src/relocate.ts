@@ -6,10 +6,10 @@
  * onto the final slots.
  */
 import { Insn } from '@bpfsim/isa';
-import type { AppliedRelocation, CoreRelocation, FuncInfo, FunctionRange, LineInfo, MapRef } from './api';
+import type { AppliedRelocation, CoreRelocation, FuncInfo, FunctionRange, KfuncRef, LineInfo, MapRef } from './api';
 import type { BtfExt } from './btf/ext';
 import type { Btf } from './btf/types';
-import { ElfFile, ElfRel, ElfSection, SHF_EXECINSTR, SHN_UNDEF, SHT_PROGBITS, STB_LOCAL, STT_FUNC, STT_SECTION } from './elf/types';
+import { ElfFile, ElfRel, ElfSection, SHF_EXECINSTR, SHN_UNDEF, SHT_PROGBITS, STB_LOCAL, STB_WEAK, STT_FUNC, STT_SECTION } from './elf/types';
 import { LoaderError } from './errors';
 import { dataKind, MapTable } from './maps';
 
@@ -17,6 +17,7 @@ export const BPF_PSEUDO_MAP_FD = 1;
 export const BPF_PSEUDO_MAP_VALUE = 2;
 export const BPF_PSEUDO_CALL = 1;
 export const BPF_PSEUDO_FUNC = 4;
+export const BPF_PSEUDO_KFUNC_CALL = 2;
 const CALL = 0x85;
 const LD_IMM64 = 0x18;
 
@@ -45,7 +46,9 @@ type Relo =
   | { kind: 'subprog_addr'; symOff: number; symbol: string; type: number; symSection: number }
   | { kind: 'map'; mapIndex: number; symbol: string; type: number }
   | { kind: 'data'; mapIndex: number; symOff: number; symbol: string; type: number }
-  | { kind: 'kconfig'; mapIndex: number; offset: number; symbol: string; type: number };
+  | { kind: 'kconfig'; mapIndex: number; offset: number; symbol: string; type: number }
+  /** A call to an `extern ... __ksym` function: a kfunc, resolved against the kernel BTF at load. */
+  | { kind: 'kfunc'; symbol: string; weak: boolean; type: number };
 
 export function collectCode(elf: ElfFile, maps: MapTable): Map<number, CodeSection> {
   const out = new Map<number, CodeSection>();
@@ -95,8 +98,12 @@ function collectRelos(elf: ElfFile, s: ElfSection, insns: Insn[], maps: MapTable
 function classify(elf: ElfFile, r: ElfRel, insn: Insn, idx: number, count: number, sym: ElfFile['symbols'][number], symName: string, maps: MapTable,
   fail: (what: string) => never): Relo {
   const type = r.type;
+  // bpf_program__record_reloc: a call to an extern function is a kfunc call (RELO_EXTERN_CALL)
+  if (sym.shndx === SHN_UNDEF && insn.code === CALL && insn.src === BPF_PSEUDO_CALL && sym.name) {
+    return { kind: 'kfunc', symbol: sym.name, weak: sym.bind === STB_WEAK, type };
+  }
   if (sym.shndx === SHN_UNDEF && !maps.kconfigExterns.some((e) => e.name === sym.name)) {
-    fail(`extern '${symName}' is not a .kconfig extern; __ksym externs and kfunc calls are not supported yet`);
+    fail(`extern '${symName}' is not a .kconfig extern; __ksym variables are not supported yet`);
   }
   if (insn.code === CALL && insn.src === BPF_PSEUDO_CALL) {
     const target = elf.sections[sym.shndx];
@@ -139,12 +146,13 @@ export interface Linked {
   funcInfo?: FuncInfo[];
   lineInfo?: LineInfo[];
   coreRelos: CoreRelocation[];
+  kfuncRefs: KfuncRef[];
 }
 
 /** Link an entry function with the sub-programs it reaches, as libbpf does for one main program. */
 export function linkProgram(file: string, code: Map<number, CodeSection>, textIndex: number | undefined, entry: Func, btf: Btf | undefined, ext: BtfExt | undefined): Linked {
   const main = code.get(entry.section.index)!;
-  const out: Linked = { insns: main.insns.slice(entry.start, entry.start + entry.length), functions: [], mapRefs: [], relocations: [], coreRelos: [] };
+  const out: Linked = { insns: main.insns.slice(entry.start, entry.start + entry.length), functions: [], mapRefs: [], relocations: [], coreRelos: [], kfuncRefs: [] };
   const placed = new Map<Func, number>();
   placed.set(entry, 0);
   out.functions.push({ name: entry.name, section: entry.section.name, start: 0, length: entry.length });
@@ -156,6 +164,7 @@ export function linkProgram(file: string, code: Map<number, CodeSection>, textIn
       const isCall = insn.code === CALL && insn.src === BPF_PSEUDO_CALL;
       const isFunc = insn.code === LD_IMM64 && insn.src === BPF_PSEUDO_FUNC;
       const relo = cs.relos.get(fn.start + k);
+      if (relo?.kind === 'kfunc') continue;
       const isSubAddr = relo?.kind === 'subprog_addr';
       if (!isCall && !isFunc && !isSubAddr) continue;
       let subIdx: number;
@@ -214,6 +223,12 @@ export function linkProgram(file: string, code: Map<number, CodeSection>, textIn
       if (core) out.coreRelos.push({ ...core, insn: at + k });
       if (!relo || relo.kind === 'call' || relo.kind === 'subprog_addr') continue;
       const i = at + k;
+      if (relo.kind === 'kfunc') {
+        // BPF_PSEUDO_KFUNC_CALL; the kernel BTF id is filled in at load (bpf_object__resolve_externs)
+        out.insns[i] = out.insns[i].with({ src: BPF_PSEUDO_KFUNC_CALL, imm: 0, off: 0 });
+        out.kfuncRefs.push({ insn: i, name: relo.symbol, weak: relo.weak });
+        continue;
+      }
       const lo = out.insns[i];
       const hi = out.insns[i + 1];
       if (relo.kind === 'map') {

@@ -229,6 +229,8 @@ export const HELPER_PROTOS: ReadonlyMap<number, BpfFuncProto> = new Map(ROWS.map
  */
 const BY_TYPE: [progTypes: number[], row: Row][] = [
   [[BpfProgType.SCHED_CLS, BpfProgType.SCHED_ACT], [17, INT, [CTX]]],
+  // redirect_peer exists only in tc_cls_act_func_proto (bpf_redirect_peer_proto: ifindex, flags)
+  [[BpfProgType.SCHED_CLS, BpfProgType.SCHED_ACT], [155, INT, [ANY, ANY]]],
   // get_socket_cookie in tracing programs (tracing_prog_func_proto): bpf_get_socket_ptr_cookie_proto,
   // a BTF socket or NULL, not the context (raw_tracepoint programs have no get_socket_cookie at all)
   [[BpfProgType.TRACING], [46, INT, ['ARG_PTR_TO_BTF_ID_SOCK_COMMON|PTR_MAYBE_NULL']]],

@@ -8,3 +8,4 @@ export * from './prog-types';
 export * from './sock-fields';
 export * from './license';
 export * from './retcodes';
+export * from './kfuncs';

@@ -24,6 +24,11 @@ export interface MapInfo {
   /** For BPF_MAP_TYPE_ARRAY with BPF_F_MMAPABLE / global data: the frozen/readonly flag. */
   frozen?: boolean;
   /**
+   * A frozen BPF_F_RDONLY_PROG array of one element (global .rodata/.kconfig): its value bytes. Loads
+   * at a constant offset read them as known scalars (check_mem_access's bpf_map_direct_read).
+   */
+  rdonlyValue?: Uint8Array;
+  /**
    * ARRAY_OF_MAPS / HASH_OF_MAPS: the inner-map template (the kernel's inner_map_meta, which has no
    * name). A lookup's non-null result is a map pointer to it, usable as another lookup's map.
    */
@@ -56,6 +61,14 @@ export interface VerifyOptions {
   btfFuncInfo?: boolean;
   /** BTF line info (optional). */
   lineInfo?: readonly LineInfo[];
+  /**
+   * The program's own BTF (prog_btf_fd), which `funcInfo` refers to. With both, functions have
+   * names, static or global linkage and prototypes: global ones are verified on their own
+   * (do_check_subprogs) and their callers checked against the prototype.
+   */
+  progBtf?: KernelBtf;
+  /** func_info: one record per subprogram, in order: its first instruction and its FUNC's id in progBtf. Implies btfFuncInfo. */
+  funcInfo?: readonly { insnOff: number; typeId: number }[];
   /** The kernel's BTF (vmlinux): tracing programs' attach targets and the structs they read. */
   kernelBtf?: KernelBtf;
   /** attach_btf_id: the target's id in kernelBtf (tp_btf: the `btf_trace_<tracepoint>` typedef). */
@@ -96,6 +109,8 @@ export interface KernelBtfType {
   readonly params?: readonly { readonly name: string; readonly type: number }[];
   /** FWD: a union (kflag). */
   readonly union?: boolean;
+  /** FUNC: 0 static, 1 global, 2 extern (btf_func_linkage). */
+  readonly linkage?: number;
 }
 
 /** How the verifier ended, as the kernel's bpf() would report it. */

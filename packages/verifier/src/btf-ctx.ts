@@ -3,11 +3,12 @@
  * (bpf_check_attach_target for BPF_TRACE_RAW_TP) and reads of its u64 argument array
  * (bpf_tracing_btf_ctx_access / btf_ctx_access), which yield scalars or PTR_TO_BTF_ID.
  */
-import { BpfAttachType } from '@bpfsim/uapi';
+import { BpfAttachType, BpfProgType } from '@bpfsim/uapi';
 import type { KernelBtf, KernelBtfType, VerifyOptions } from './api';
 import { isModifier, isSmallInt, isStruct, K, kindStr, nameOf, skipModifiers, typeById, typeNameOf } from './btf';
 import type { Checker } from './check';
 import { eacces, einval, Reject } from './errors';
+import { checkIterTarget, type IterCtxArg } from './iter';
 import { RAW_TP_NULL_ARGS } from './raw-tp-null-args';
 import { ptr, type Reg } from './state';
 
@@ -24,14 +25,21 @@ export interface AttachTarget {
   proto: KernelBtfType;
   /** The first argument is the tracepoint's `void *__data` (attach_btf_trace). */
   skipFirst: boolean;
+  /** Iterators: the target's ctx_arg_info by context offset (bpf_iter_reg). */
+  ctxArgs?: ReadonlyMap<number, IterCtxArg>;
 }
 
 /** Attach types that need a BPF trampoline: the reference kernel refuses them with EPERM before verifying. */
 const TRAMPOLINE = new Set<number>([BpfAttachType.TRACE_FENTRY, BpfAttachType.TRACE_FEXIT, BpfAttachType.MODIFY_RETURN]);
 
-/** True when bpf(BPF_PROG_LOAD) fails with EPERM and an empty log before the verifier runs (fentry, fexit, fmod_ret). */
+/**
+ * True when bpf(BPF_PROG_LOAD) fails with EPERM and an empty log before the verifier runs: tracing
+ * fentry, fexit, fmod_ret, and every BPF_PROG_TYPE_LSM load (the reference kernel answers EPERM for
+ * LSM whatever the attach type or target, before bpf_prog_load_check_attach's EINVAL).
+ */
 export function needsTrampoline(opts: VerifyOptions): boolean {
-  return TRAMPOLINE.has(opts.expectedAttachType ?? 0);
+  if (opts.progType === BpfProgType.LSM) return true;
+  return opts.progType === BpfProgType.TRACING && TRAMPOLINE.has(opts.expectedAttachType ?? 0);
 }
 
 /**
@@ -46,9 +54,13 @@ export function checkAttachTarget(opts: VerifyOptions): AttachTarget {
   const t = btf.types[id];
   if (!t) throw einval(`attach_btf_id ${id} is invalid`);
   const eat = opts.expectedAttachType ?? 0;
-  if (eat === BpfAttachType.LSM_MAC || eat === BpfAttachType.TRACE_ITER) {
+  if (eat === BpfAttachType.TRACE_ITER) {
+    const it = checkIterTarget(btf, id, t);
+    return { btf, name: it.name, proto: it.proto, skipFirst: false, ctxArgs: it.ctxArgs };
+  }
+  if (eat === BpfAttachType.LSM_MAC) {
     if (t.kind !== K.FUNC) throw einval(`attach_btf_id ${id} is not a function`);
-    throw new Reject(`bpfsim does not verify ${eat === BpfAttachType.LSM_MAC ? 'lsm' : 'iter'} tracing programs yet`, 'EINVAL');
+    throw new Reject('bpfsim does not verify lsm tracing programs yet', 'EINVAL');
   }
   if (eat !== BpfAttachType.TRACE_RAW_TP) throw new Reject('', 'EINVAL');
   if (t.kind !== K.TYPEDEF) throw einval(`attach_btf_id ${id} is not a typedef`);
@@ -111,8 +123,16 @@ export function tracingCtxAccess(c: Checker, target: AttachTarget, off: number, 
     bad();
   }
   if (size !== 8) { say(`func '${name}' size ${size} must be 8`); bad(); }
+  const info = target.ctxArgs?.get(off);
+  // PTR_TO_BUF | PTR_MAYBE_NULL context arguments come first (bpf_map_elem's key and value)
+  if (info?.buf) throw new Reject(`bpfsim does not model iterator ${info.buf === 'rdonly' ? 'key' : 'value'} buffers (PTR_TO_BUF) yet`, 'EINVAL');
   if (isVoidOrIntPtr(btf, t)) return null;
-  const marks = RAW_TP_NULL_ARGS.get(name);
+  if (info) {
+    // the target's ctx_arg_info: PTR_TO_BTF_ID_OR_NULL to the registered struct, no log line
+    const id = skipModifiers(btf, t.type ?? 0).id;
+    return ptr('ptr_btf', { btfId: id, btfName: typeNameOf(btf, id), trusted: info.trusted, maybeNull: true });
+  }
+  const marks = target.skipFirst ? RAW_TP_NULL_ARGS.get(name) : undefined;
   const maybeNull = marks !== undefined && (marks.nullMask & (1 << arg)) !== 0;
   const errPtr = marks !== undefined && (marks.errMask & (1 << arg)) !== 0;
   let id = t.type ?? 0;
@@ -128,6 +148,6 @@ export function tracingCtxAccess(c: Checker, target: AttachTarget, off: number, 
     if (c.log.level) c.log.write(`marking pointer arg${arg} as scalar as it may encode error`);
     return null;
   }
-  // prog_args_trusted: tp_btf arguments are trusted
+  // prog_args_trusted: tp_btf and iterator arguments are trusted
   return ptr('ptr_btf', { btfId: id, btfName: typeNameOf(btf, id), trusted: true, maybeNull });
 }

@@ -22,6 +22,10 @@ const SIGS: Readonly<Record<number, BtfSig>> = {
   147: { args: { 0: 'path' } }, // bpf_d_path(path, buf, size)
   191: { args: { 3: 'task_struct' } }, // bpf_copy_from_user_task(dst, size, user_ptr, task, flags)
   157: { args: { 1: 'task_struct' } }, // bpf_task_storage_delete(map, task)
+  // bpf_seq_printf / bpf_seq_write / bpf_seq_printf_btf(seq, ...): iterators' output (bpf_trace.c)
+  126: { args: { 0: 'seq_file' } },
+  127: { args: { 0: 'seq_file' } },
+  150: { args: { 0: 'seq_file' } },
   // bpf_skc_to_*(sk): the socket as a more specific kernel struct, or NULL (filter.c, ret_btf_id)
   136: { args: {}, ret: { struct: 'tcp6_sock', trusted: false } },
   137: { args: {}, ret: { struct: 'tcp_sock', trusted: false } },
@@ -40,6 +44,17 @@ export const BTF_HELPER_PROTOS: ReadonlyMap<number, BpfFuncProto> = new Map<numb
   [141, proto(141, 'bpf_get_task_stack', false, { type: 'RET_INTEGER', flags: [] }, [
     { type: 'ARG_PTR_TO_BTF_ID', flags: [] }, { type: 'ARG_PTR_TO_MEM', flags: ['MEM_UNINIT', 'MEM_WRITE'] },
     { type: 'ARG_CONST_SIZE_OR_ZERO', flags: [] }, { type: 'ARG_ANYTHING', flags: [] },
+  ])],
+  [126, proto(126, 'bpf_seq_printf', true, { type: 'RET_INTEGER', flags: [] }, [
+    { type: 'ARG_PTR_TO_BTF_ID', flags: [] }, { type: 'ARG_PTR_TO_MEM', flags: ['MEM_RDONLY'] }, { type: 'ARG_CONST_SIZE', flags: [] },
+    { type: 'ARG_PTR_TO_MEM', flags: ['PTR_MAYBE_NULL', 'MEM_RDONLY'] }, { type: 'ARG_CONST_SIZE_OR_ZERO', flags: [] },
+  ])],
+  [127, proto(127, 'bpf_seq_write', true, { type: 'RET_INTEGER', flags: [] }, [
+    { type: 'ARG_PTR_TO_BTF_ID', flags: [] }, { type: 'ARG_PTR_TO_MEM', flags: ['MEM_RDONLY'] }, { type: 'ARG_CONST_SIZE_OR_ZERO', flags: [] },
+  ])],
+  [150, proto(150, 'bpf_seq_printf_btf', true, { type: 'RET_INTEGER', flags: [] }, [
+    { type: 'ARG_PTR_TO_BTF_ID', flags: [] }, { type: 'ARG_PTR_TO_MEM', flags: ['MEM_RDONLY'] }, { type: 'ARG_CONST_SIZE_OR_ZERO', flags: [] },
+    { type: 'ARG_ANYTHING', flags: [] },
   ])],
   [158, proto(158, 'bpf_get_current_task_btf', true, { type: 'RET_PTR_TO_BTF_ID', flags: ['PTR_TRUSTED'] }, [])],
   [175, proto(175, 'bpf_task_pt_regs', true, { type: 'RET_PTR_TO_BTF_ID', flags: [] }, [{ type: 'ARG_PTR_TO_BTF_ID', flags: [] }])],
@@ -108,7 +123,7 @@ export function btfSockCommonArgOk(c: Checker, regno: number, reg: Reg, mayBeNul
  * btf_struct_ids_match (not strict): the same struct at offset 0, or a struct nested at the
  * pointer's offset (walking 1-byte accesses, whose errors the kernel logs).
  */
-function structIdsMatch(c: Checker, reg: Reg, want: string): boolean {
+export function structIdsMatch(c: Checker, reg: Reg, want: string): boolean {
   const btf = c.opts.kernelBtf!;
   let id = reg.btfId ?? 0;
   let off = reg.off;

@@ -137,7 +137,8 @@ export function checkHelperCall(c: Checker, insn: Insn): number | 'exit' | undef
   if (!proto) throw new Reject(`bpfsim has no prototype for helper ${name}#${id}`, 'ENOTSUPP');
   const license = c.opts.license ?? 'GPL';
   if (proto.gplOnly && !gplCompatible(license)) throw einval('cannot call GPL-restricted function from non-GPL compatible program');
-  if (c.attach && NOT_ALLOWED_IN_TP_BTF.has(id)) throw einval('helper call is not allowed in probe');
+  // bpf_d_path_allowed: iterators (the attach target has ctx_arg_info) may call it, tp_btf may not
+  if (c.attach && !c.attach.ctxArgs && NOT_ALLOWED_IN_TP_BTF.has(id)) throw einval('helper call is not allowed in probe');
   if (proto.mightSleep) throw einval('helper call might sleep in a non-sleepable prog');
   if (!SYNC_CALLBACK_HELPERS.has(id) && proto.args.some((a) => a.type === 'ARG_PTR_TO_FUNC')) {
     throw new Reject(`bpfsim does not verify callbacks of ${name}#${id} yet`, 'ENOTSUPP');
@@ -290,7 +291,7 @@ function checkFuncArg(c: Checker, i: number, arg: BpfArgSpec | undefined, prev: 
       if (nullOk && isNullScalar(c.regs[regno - 1])) {
         throw eacces(`R${regno - 1} type=scalar expected=fp`);
       }
-      checkHelperMem(c, regno - 1, s.umax, write ? 'write' : 'read', zeroOk, nullOk);
+      checkHelperMem(c, regno - 1, s.umax, write ? 'write' : 'read', zeroOk, nullOk, memArg?.flags.includes('MEM_UNINIT') ?? false);
       break;
     }
     case 'ARG_CONST_ALLOC_SIZE_OR_ZERO':
@@ -352,7 +353,12 @@ export function checkFuncCall(c: Checker, insn: Insn): number {
   }
   const target = c.idx + insn.imm + 1;
   const caller = c.frame;
-  const callee = newFrame(st.frames.length, c.idx, c.subprogOf(target));
+  const k = c.subprogOf(target);
+  // btf_check_subprog_call runs for static functions too: its messages reach the log, but only a global
+  // function's caller is refused for them (a static one with pointer arguments is not checked at all)
+  const argErr = c.funcs.hasFuncInfo ? c.funcs.checkCall(k, caller.regs, (s) => c.log.write(s), (regno, size) => checkMemReg(c, regno, size)) : null;
+  if (c.funcs.isGlobal(k)) return globalFuncCall(c, k, argErr);
+  const callee = newFrame(st.frames.length, c.idx, k);
   for (let r = 1; r <= 5; r++) callee.regs[r] = { ...caller.regs[r] };
   st.frames.push(callee);
   // clear_caller_saved_regs: R0-R5 of the caller are gone (and scratched, so the first instruction
@@ -372,6 +378,37 @@ export function checkFuncCall(c: Checker, insn: Insn): number {
   return target;
 }
 
+/**
+ * The global half of check_func_call: the callee was (or will be) verified on its own for any
+ * arguments of its prototype, so the caller continues with R0 an unknown scalar.
+ */
+function globalFuncCall(c: Checker, k: number, argErr: Reject | null): number {
+  const name = c.funcs.name(k);
+  if (c.cur.activeLock) throw einval('global function calls are not allowed while holding a lock,\nuse static function instead');
+  if (argErr) throw new Reject(`Caller passes invalid args into func#${k} ('${name}')`, argErr.errno);
+  if (c.log.level) c.log.write(`Func#${k} ('${name}') is global and assumed valid.\n`);
+  c.calledGlobals.add(k);
+  // clear_caller_saved_regs, then R0 = the function's 64-bit scalar result
+  const caller = c.frame;
+  for (let r = 0; r <= 5; r++) { caller.regs[r] = notInit(); c.markRegScratched(r); }
+  caller.regs[0] = scalar();
+  return c.idx + 1;
+}
+
+/** check_mem_reg: a global function's pointer argument is NULL or `size` bytes to read and write. */
+function checkMemReg(c: Checker, regno: number, size: number): void {
+  const reg = c.regs[regno];
+  if (isNullScalar(reg)) return;
+  if (reg.maybeNull) c.regs[regno] = { ...reg, maybeNull: false };
+  try {
+    checkHelperMem(c, regno, BigInt(size), 'read', true, false);
+    // the write pass checks permissions only: the caller's stack keeps its contents
+    if (reg.type !== 'fp') checkHelperMem(c, regno, BigInt(size), 'write', true, false);
+  } finally {
+    c.regs[regno] = reg;
+  }
+}
+
 /** BPF_EXIT: leaks, return value, and return to the caller. */
 export function processExit(c: Checker): number | 'exit' {
   const st = c.cur;
@@ -384,7 +421,13 @@ export function processExit(c: Checker): number | 'exit' {
       throw new Reject('@@logged@@BPF_EXIT instruction in main prog would lead to reference leak', 'EINVAL');
     }
     if (st.activeLock) throw einval('BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region');
+    if (st.rcuLocks) throw einval('BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock-ed region');
     const r0 = c.readReg(0);
+    if (st.frames[0].subprog !== 0) {
+      // check_return_code for a global function verified on its own: any scalar
+      if (r0.type !== 'scalar') throw einval(`At subprogram exit the register R0 is not a scalar value (${typeName(r0)})`);
+      return 'exit';
+    }
     const range = retRangeFor(c.info, c.opts.expectedAttachType ?? 0);
     if (range) {
       if (r0.type !== 'scalar') throw einval(`At program exit the register R0 is not a known value (${typeName(r0)})`);

@@ -16,6 +16,8 @@ import { checkHelperCall, checkFuncCall, processExit } from './call';
 import { isStateVisited, finishCheckpoint, type Explored } from './prune';
 import { insnText } from './text';
 import type { AttachTarget } from './btf-ctx';
+import { ProgFuncs, type SubprogArg } from './global-func';
+import { checkKfuncCall, kfuncName } from './kfunc';
 import { pathStep, type PathStep } from './path';
 import { branchTaken, markPtrOrNull, matchPktPointers, setScalar } from './jump';
 import { cloneReg, cloneState, flaggedTypeStr, frameStr, isPtr, newFrame, ptr, scalar, notInit, type Frame, type Reg, type VState } from './state';
@@ -66,6 +68,10 @@ export class Checker {
   readonly stackDepth: number[];
   /** Tracing programs: the attach target whose arguments the context holds (btf-ctx.ts). */
   attach?: AttachTarget;
+  /** The functions as func_info and the program BTF describe them (global-func.ts). */
+  funcs: ProgFuncs = new ProgFuncs(undefined, undefined, 0);
+  /** subprog_aux()->called: global functions some verified path calls (do_check_subprogs verifies them). */
+  readonly calledGlobals = new Set<number>();
 
   constructor(
     readonly prog: readonly Insn[],
@@ -131,12 +137,27 @@ export class Checker {
   }
 
   // ---- the main loop ---------------------------------------------------------------------------
-  run(): void {
-    const st: VState = { frames: [newFrame(0, -1, 0)], refs: [], activeLock: 0, insnIdx: 0, callbackUnrollDepth: 0 };
-    st.frames[0].regs[1] = ptr('ctx');
+  /**
+   * do_check_common for the main program (0) or a global function `subprog`, whose argument
+   * registers start as its prototype says (btf_prepare_func_args).
+   */
+  run(subprog = 0, args: readonly SubprogArg[] = []): void {
+    const st: VState = { frames: [newFrame(0, -1, subprog)], refs: [], activeLock: 0, insnIdx: 0, callbackUnrollDepth: 0 };
+    const regs = st.frames[0].regs;
+    if (!subprog) regs[1] = ptr('ctx');
+    args.forEach((a, i) => {
+      regs[i + 1] = a.kind === 'ctx' ? ptr('ctx') : a.kind === 'anything' ? scalar()
+        : ptr('mem', { maybeNull: true, memSize: a.memSize, id: ++this.idGen });
+    });
     this.cur = st;
-    this.idx = 0;
-    this.prevIdx = 0;
+    this.idx = this.subprogs[subprog] ?? 0;
+    this.prevIdx = this.idx;
+    // free_states: a new pass starts without the previous one's checkpoints
+    this.explored.clear();
+    this.curParent = null;
+    this.path = null;
+    this.allScratched = true;
+    this.prevLogPos = 0;
     let doPrintState = false;
     for (;;) {
       if (++this.processed > BPF_COMPLEXITY_LIMIT_INSNS) {
@@ -164,7 +185,7 @@ export class Checker {
       if (this.log.level) {
         if (this.isScratched()) this.printInsnState();
         this.prevLogPos = this.log.pos;
-        this.log.write(`${this.idx}: ${insnText(this.prog, this.idx, this.ldMaps)}\n`);
+        this.log.write(`${this.idx}: ${insnText(this.prog, this.idx, this.ldMaps, (i) => kfuncName(this.opts.kernelBtf, i))}\n`);
         this.prevInsnPrintPos = this.log.pos - this.prevLogPos;
         this.prevLogPos = this.log.pos;
       }
@@ -260,9 +281,10 @@ export class Checker {
           if ((insn.code & 8) !== 0 || (insn.src !== op.BPF_PSEUDO_KFUNC_CALL && insn.off !== 0) ||
             (insn.src !== 0 && insn.src !== op.BPF_PSEUDO_CALL && insn.src !== op.BPF_PSEUDO_KFUNC_CALL) ||
             insn.dst !== 0 || cls === op.BPF_JMP32) throw einval('BPF_CALL uses reserved fields');
-          if (this.cur.activeLock && (insn.src !== 0 || insn.imm !== 94)) throw einval('function calls are not allowed while holding a lock');
+          // 6.18 lets static and global subprogram calls through here (check_func_call decides)
+          if (this.cur.activeLock && ((insn.src === 0 && insn.imm !== 94) || insn.src === op.BPF_PSEUDO_KFUNC_CALL)) throw einval('function calls are not allowed while holding a lock');
           if (insn.src === op.BPF_PSEUDO_CALL) return checkFuncCall(this, insn);
-          if (insn.src === op.BPF_PSEUDO_KFUNC_CALL) throw einval('calling kernel function is not allowed without BTF');
+          if (insn.src === op.BPF_PSEUDO_KFUNC_CALL) return checkKfuncCall(this, insn);
           const after = checkHelperCall(this, insn);
           this.markRegScratched(0);
           return after ?? this.idx + 1;
@@ -478,6 +500,7 @@ export class Checker {
       return;
     }
     if (insn.src === op.BPF_PSEUDO_FUNC) {
+      if (this.funcs.hasFuncInfo && !this.funcs.isStatic(this.subprogOf(this.idx + insn.imm + 1))) throw einval('callback function not static');
       this.setReg(insn.dst, ptr('func', { subprog: this.idx + insn.imm + 1 }));
       return;
     }

@@ -44,7 +44,12 @@ export function checkMemAccess(
         throw eacces(`write into map forbidden, value_size=${reg.map.valueSize} off=${off} size=${size}`);
       }
       checkMemRegion(regno, reg, off, size, reg.map?.valueSize ?? 0, false);
-      if (t === 'read' && valueRegno >= 0) loadScalar(c, valueRegno, size, ldsx);
+      if (t === 'read' && valueRegno >= 0) {
+        const ro = reg.map?.rdonlyValue;
+        // bpf_map_is_rdonly: a frozen read-only map's contents are tracked as constants
+        if (ro && S.isConst(reg.s)) c.setReg(valueRegno, scalar(S.known(directRead(ro, off + Number(S.constValue(reg.s)), size, ldsx))));
+        else loadScalar(c, valueRegno, size, ldsx);
+      }
       return;
     }
     case 'map_key':
@@ -148,6 +153,13 @@ const isZero = (r: Reg): boolean => r.type === 'scalar' && S.isConst(r.s) && S.c
 /** Load of `size` bytes into a register: unknown, zero-extended (or sign-extended for BPF_MEMSX). */
 function loadScalar(c: Checker, regno: number, size: number, ldsx: boolean): void {
   c.setReg(regno, scalar(ldsx ? S.unknownSigned(size) : S.unknownOfSize(size)));
+}
+
+/** bpf_map_direct_read: `size` bytes little-endian at `off`, sign-extended for BPF_MEMSX. */
+function directRead(value: Uint8Array, off: number, size: number, ldsx: boolean): bigint {
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(value[off + i] ?? 0);
+  return ldsx ? BigInt.asIntN(size * 8, v) : v;
 }
 
 /** __check_mem_access. */
@@ -358,7 +370,7 @@ function stackRead(c: Checker, f: Frame, off: number, size: number, dst: number,
  * check_helper_mem_access: `size` bytes at register `regno` for a helper (read, or write for
  * MEM_UNINIT/MEM_WRITE arguments, which also mark stack bytes as written).
  */
-export function checkHelperMem(c: Checker, regno: number, size: bigint, t: Access, zeroOk: boolean, nullOk: boolean): void {
+export function checkHelperMem(c: Checker, regno: number, size: bigint, t: Access, zeroOk: boolean, nullOk: boolean, raw = true): void {
   const reg = c.regs[regno];
   const sz = Number(size);
   switch (reg.type) {
@@ -385,12 +397,15 @@ export function checkHelperMem(c: Checker, regno: number, size: bigint, t: Acces
       // A zero-sized stack read the helper does not allow (a key of a zero-key-size
       // map such as a queue passed to map_lookup_elem): the kernel's wording, EACCES.
       if (sz === 0 && !zeroOk && t === 'read') throw eacces('invalid zero-sized read');
-      checkStackBounds(c, regno, reg, reg.off, sz, 'helper');
+      // 6.18 words a helper's stack access by its direction (MEM_WRITE: "write to", else "read from")
+      checkStackBounds(c, regno, reg, reg.off, sz, t);
       const f = c.cur.frames[reg.frameno];
       if (t === 'write' && S.isConst(reg.s)) {
         const base = Number(BigInt.asIntN(64, S.constValue(reg.s))) + reg.off;
         for (let i = 0; i < sz; i++) setStackByte(f, base + i, 'misc');
-        for (let i = 0; i < sz; i++) c.markSlotScratched(Math.floor((-(base + i) - 1) / 8));
+        // only MEM_UNINIT (raw_mode) buffers are written through check_mem_access, which scratches the
+        // slots for the log; a MEM_WRITE buffer is clobbered to STACK_MISC silently
+        if (raw) for (let i = 0; i < sz; i++) c.markSlotScratched(Math.floor((-(base + i) - 1) / 8));
       }
       return;
     }

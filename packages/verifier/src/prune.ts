@@ -67,7 +67,7 @@ function checkId(o: number, c: number, idmap: Map<number, number>): boolean {
 
 function statesEqual(c: Checker, old: VState, cur: VState, live: number, exact: boolean): boolean {
   if (old.frames.length !== cur.frames.length) return false;
-  if (old.refs.length !== cur.refs.length || old.activeLock !== cur.activeLock) return false;
+  if (old.refs.length !== cur.refs.length || old.activeLock !== cur.activeLock || (old.rcuLocks ?? 0) !== (cur.rcuLocks ?? 0)) return false;
   const idmap = new Map<number, number>();
   for (let i = 0; i < old.refs.length; i++) if (!checkId(old.refs[i].id, cur.refs[i].id, idmap)) return false;
   for (let fi = 0; fi < old.frames.length; fi++) {

@@ -70,6 +70,8 @@ export interface VState {
   refs: Ref[];
   /** Active bpf_spin_lock (map value id), 0 when none. */
   activeLock: number;
+  /** bpf_rcu_read_lock sections open on this path (active_rcu_locks); absent means 0. */
+  rcuLocks?: number;
   /** Count of branches still to explore below this state (not used for pruning here). */
   insnIdx: number;
   /** callback_unroll_depth: callback bodies entered on this path (iterations are not infinite loops). */

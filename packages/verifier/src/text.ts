@@ -3,7 +3,7 @@ import type { Insn } from '@bpfsim/isa';
 import { formatInsn } from '@bpfsim/isa';
 import type { MapInfo } from './api';
 
-export function insnText(prog: readonly Insn[], i: number, ldMaps: ReadonlyMap<number, MapInfo>): string {
+export function insnText(prog: readonly Insn[], i: number, ldMaps: ReadonlyMap<number, MapInfo>, kfuncName?: (insn: Insn) => string | undefined): string {
   const insn = prog[i];
   if (insn.code === 0x18) {
     // The kernel prints the map's kernel address here; bpfsim prints a stable stand-in.
@@ -14,5 +14,5 @@ export function insnText(prog: readonly Insn[], i: number, ldMaps: ReadonlyMap<n
     });
   }
   // print_bpf_insn prints an encoding it cannot name as `BUG_<class>_<code>`, without the `(code)` prefix
-  return formatInsn(insn).replace(/^\([0-9a-f]{2}\) (BUG_)/, '$1');
+  return formatInsn(insn, kfuncName ? { kfuncName } : undefined).replace(/^\([0-9a-f]{2}\) (BUG_)/, '$1');
 }

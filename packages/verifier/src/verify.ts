@@ -3,6 +3,7 @@ import type { Insn } from '@bpfsim/isa';
 import { progTypeInfo, BpfProgType, BpfProgTypeName, BpfAttachTypeName, isGplCompatible, loadAttachType } from '@bpfsim/uapi';
 import type { VerifyOptions, VerifyResult } from './api';
 import { Checker } from './check';
+import { ProgFuncs } from './global-func';
 import { checkAttachTarget, needsTrampoline, type AttachTarget } from './btf-ctx';
 import { SYNC_CALLBACK_HELPERS } from './callback';
 import { Reject } from './errors';
@@ -41,9 +42,9 @@ export function verify(prog: readonly Insn[], opts: VerifyOptions): VerifyResult
   // bpf_prog_load, before the verifier
   if (prog.length === 0 || prog.length > 1_000_000) return result(new VLog(0), false, 'E2BIG', null, null);
   const info = progTypeInfo(opts.progType);
-  if (info?.type === BpfProgType.TRACING && needsTrampoline(opts)) {
+  if (needsTrampoline(opts)) {
     // bpf_prog_load on the reference machine: no BPF trampolines, EPERM and an empty log
-    return { ...result(new VLog(0), false, 'EPERM', null, null), explanation: 'fentry/fexit/fmod_ret programs attach through a BPF trampoline, which the reference kernel refuses (EPERM) before verifying; use tp_btf/ or kprobe/ instead.' };
+    return { ...result(new VLog(0), false, 'EPERM', null, null), explanation: 'fentry/fexit/fmod_ret and lsm programs attach through a BPF trampoline, which the reference kernel refuses (EPERM) before verifying; use tp_btf/ or kprobe/ instead.' };
   }
   if (!info) {
     return result(new VLog(0), false, 'EINVAL', `bpfsim does not describe program type ${BpfProgTypeName[opts.progType] ?? opts.progType}`, null);
@@ -63,7 +64,7 @@ export function verify(prog: readonly Insn[], opts: VerifyOptions): VerifyResult
   if (level === 2) for (let i = 0; i < subprogList.length; i++) log.write(`func#${i} @${subprogList[i]}\n`);
   if ('msg' in sp) return fail(sp.msg, sp.errno);
   const flags = subprogFlags(prog, sp.subprogs);
-  if (!opts.btfFuncInfo) {
+  if (!opts.btfFuncInfo && !opts.funcInfo) {
     const abnormal = checkAbnormalReturn(flags);
     if (abnormal) return fail(abnormal, 'EINVAL');
   }
@@ -101,7 +102,14 @@ export function verify(prog: readonly Insn[], opts: VerifyOptions): VerifyResult
     if (cls !== 5 && cls !== 6) continue;
     const o = insn.code & 0xf0;
     if (o === 0x90) continue;
-    if (o === 0x80) { if (i + 1 < prog.length) prune[i + 1] = 1; if (insn.src === 1 || (insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm))) prune[i] = 1; continue; }
+    if (o === 0x80) {
+      if (i + 1 < prog.length) prune[i + 1] = 1;
+      if (insn.src === 1 || (insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm))) prune[i] = 1;
+      // push_insn(BRANCH): a bpf-to-bpf callee's first instruction is a prune point too
+      const w = i + insn.imm + 1;
+      if (insn.src === 1 && w >= 0 && w < prog.length) prune[w] = 1;
+      continue;
+    }
     const succ = successors(prog, i);
     if (o === 0x00) { for (const s of succ) if (s >= 0 && s < prog.length) prune[s] = 1; continue; }
     prune[i] = 1;
@@ -109,19 +117,53 @@ export function verify(prog: readonly Insn[], opts: VerifyOptions): VerifyResult
   }
   const c = new Checker(prog, opts, info, sp.subprogs, ld.ldMaps, prune, live, log);
   c.attach = attach;
-  try {
-    c.run();
-  } catch (e) {
-    if (!(e instanceof Reject)) throw e;
-    if (e.msg.startsWith('@@logged@@')) return fail(e.msg.slice('@@logged@@'.length), e.errno, c, c.idx);
-    return fail(e.msg, e.errno, c, c.idx);
+  c.funcs = new ProgFuncs(opts.progBtf, opts.funcInfo && opts.progBtf ? opts.funcInfo.map((f) => f.typeId) : undefined, opts.progType);
+  // do_check_main, then do_check_subprogs: every global function a verified path called, on its own,
+  // again until no new one is called
+  const verified = new Set<number>();
+  const pass = { pos: 0, fresh: false };
+  for (let k: number | undefined = 0; k !== undefined;) {
+    try {
+      if (k === 0) {
+        // the main program's own prototype is read (and its problems logged) but never refuses it
+        if (c.funcs.hasFuncInfo && c.funcs.isGlobal(0)) c.funcs.prepare(0, (s) => log.write(s));
+        c.run();
+      } else {
+        if (level) log.write(`Validating ${c.funcs.name(k)}() func#${k}...\n`);
+        const args = c.funcs.prepare(k, (s) => log.write(s));
+        if (args instanceof Reject) { log.write(stats(c)); return result(log, false, args.errno, args.msg, c); }
+        c.run(k, args);
+      }
+    } catch (e) {
+      if (!(e instanceof Reject)) throw e;
+      if (e.msg.startsWith('@@logged@@')) return fail(e.msg.slice('@@logged@@'.length), e.errno, c, c.idx);
+      return fail(e.msg, e.errno, c, c.idx);
+    }
+    // do_check_common: at level 1 a fully verified function's log is dropped (only later errors and stats remain)
+    if (level === 1) log.reset(0);
+    if (k && level) log.write(`Func#${k} ('${c.funcs.name(k)}') is safe for any args that match its prototype\n`);
+    verified.add(k);
+    k = nextGlobal(c, verified, pass);
   }
-  // do_check_common: at level 1 a fully verified program's log is dropped (only later errors and stats remain)
-  if (level === 1) log.reset(0);
   const stackErr = checkMaxStackDepth(prog, sp.subprogs, flags, c.stackDepth, opts.privateStack === false ? -1 : info.type);
   if (stackErr) return fail(stackErr.msg, stackErr.errno, c);
   log.write(stats(c));
   return result(log, true, null, null, c);
+}
+
+/**
+ * do_check_subprogs' order: passes over the functions by number, verifying each called global one not
+ * yet verified; another pass while the last one verified any.
+ */
+function nextGlobal(c: Checker, verified: ReadonlySet<number>, pass: { pos: number; fresh: boolean }): number | undefined {
+  for (;;) {
+    for (let k = pass.pos + 1; k < c.subprogs.length; k++) {
+      if (c.funcs.isGlobal(k) && c.calledGlobals.has(k) && !verified.has(k)) { pass.pos = k; pass.fresh = true; return k; }
+    }
+    if (!pass.fresh) return undefined;
+    pass.pos = 0;
+    pass.fresh = false;
+  }
 }
 
 /** Program types whose JIT gives large subprogram frames a private stack (bpf_enable_priv_stack). */

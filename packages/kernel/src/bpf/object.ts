@@ -8,6 +8,7 @@
 import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BpfMapType, BpfProgType, BpfProgTypeName, BpfsimError, Errno } from '@bpfsim/uapi';
 import * as loader from '@bpfsim/loader';
 import type { BpfObject, MapSpec, ProgramSpec } from '@bpfsim/loader';
+import type { Insn } from '@bpfsim/isa';
 import type { Kernel } from '../kernel/kernel';
 import { defaultKconfig } from '../kernel/kconfig';
 import { BpfErrnoError, ProgLoadError, check } from './errors';
@@ -215,6 +216,9 @@ export function loadBpfObject(kernel: Kernel, object: BpfObject | Uint8Array, op
       insns[i] = insns[i].with({ src: ref.kind === 'map' ? BPF_PSEUDO_MAP_FD : BPF_PSEUDO_MAP_VALUE, imm: fds[ref.mapIndex] });
       insns[i + 1] = insns[i + 1].with({ imm: ref.offset });
     }
+    // bpf_object__resolve_externs (RELO_EXTERN_CALL): kfunc calls get their FUNC id in the kernel BTF
+    const k = resolveKfuncCalls(insns, p);
+    if (k) throw new ProgLoadError(k.errno, p.name, k.message, `${k.message}\n`).wrap(obj.file);
     // libbpf_find_attach_btf_id: tp_btf/fentry/lsm targets become ids in the kernel BTF
     const progType = opts.progType ?? p.progType;
     let attachBtfId: number | undefined;
@@ -227,6 +231,9 @@ export function loadBpfObject(kernel: Kernel, object: BpfObject | Uint8Array, op
       progType, insns, license: obj.license, expectedAttachType: p.expectedAttachType,
       progFlags: p.progFlags, name: p.name.slice(0, NAME_MAX), logLevel: opts.logLevel ?? 1, attachBtfId,
       btfFuncInfo: (p.funcInfo?.length ?? 0) > 0,
+      // libbpf passes the object's BTF and func_info: global functions are verified on their own
+      progBtf: p.funcInfo?.length ? obj.btf : undefined,
+      funcInfo: p.funcInfo?.map((f) => ({ insnOff: f.insn, typeId: f.typeId })),
     });
     if (r.fd < 0) throw new ProgLoadError(-r.fd, p.name, r.error, r.log).wrap(obj.file);
     loaded.programs.set(p.name, new ProgHandle(kernel, p.name, r.fd, r.prog!, p));
@@ -243,4 +250,27 @@ export function loadBpfObject(kernel: Kernel, object: BpfObject | Uint8Array, op
     }
   });
   return loaded;
+}
+
+/** libbpf's POISON_CALL_KFUNC_BASE: an unresolved __weak kfunc call becomes a call to this invalid helper. */
+const POISON_CALL_KFUNC_BASE = 2002000000;
+
+/**
+ * Resolve `extern ... __ksym` function calls by name against the kernel BTF (FUNC, vmlinux: off 0),
+ * as libbpf does; a missing __weak one is poisoned, a missing strong one fails the load (ESRCH).
+ */
+function resolveKfuncCalls(insns: Insn[], p: ProgramSpec): { errno: number; message: string } | null {
+  const refs = p.kfuncRefs ?? [];
+  if (!refs.length) return null;
+  const types = vmlinuxBtf().types;
+  const ids = new Map<string, number>();
+  for (let i = 1; i < types.length; i++) if (types[i].kind === 12 && !ids.has(types[i].name)) ids.set(types[i].name, i);
+  const weakNames = [...new Set(refs.map((r) => r.name))];
+  for (const r of refs) {
+    const id = ids.get(r.name);
+    if (id !== undefined) insns[r.insn] = insns[r.insn].with({ src: 2 /* BPF_PSEUDO_KFUNC_CALL */, imm: id, off: 0 });
+    else if (r.weak) insns[r.insn] = insns[r.insn].with({ src: 0, imm: POISON_CALL_KFUNC_BASE + weakNames.indexOf(r.name), off: 0 });
+    else return { errno: Errno.ESRCH, message: `extern (func ksym) '${r.name}': not found in kernel or module BTFs` };
+  }
+  return null;
 }

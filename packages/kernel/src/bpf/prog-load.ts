@@ -10,7 +10,7 @@ import {
   Errno, HELPER_NAMES, isGplCompatible,
 } from '@bpfsim/uapi';
 import * as verifier from '@bpfsim/verifier';
-import type { MapInfo, VerifyOptions, VerifyResult } from '@bpfsim/verifier';
+import type { KernelBtf, MapInfo, VerifyOptions, VerifyResult } from '@bpfsim/verifier';
 import type { Kernel } from '../kernel/kernel';
 import { helperImplemented } from './helpers';
 import type { BpfMap } from './maps/map';
@@ -32,6 +32,12 @@ export interface ProgLoadAttr {
   fdArray?: readonly number[];
   /** func_info_cnt > 0: BTF func_info accompanies the program (see VerifyOptions.btfFuncInfo). */
   btfFuncInfo?: boolean;
+  /**
+   * prog_btf_fd's BTF and func_info (one record per function: first instruction, FUNC id), which
+   * give functions their names, static or global linkage and prototypes (VerifyOptions.progBtf).
+   */
+  progBtf?: KernelBtf;
+  funcInfo?: readonly { insnOff: number; typeId: number }[];
   /** attach_btf_id: a tracing program's target in the kernel BTF (tp_btf: the `btf_trace_<tp>` typedef). */
   attachBtfId?: number;
   /** attach_btf_obj_fd: a module BTF holding attachBtfId; bpfsim has none (0: vmlinux). */
@@ -66,6 +72,7 @@ export const licenseIsGplCompatible = (l: string): boolean => isGplCompatible(l)
 const KNOWN_PROG_FLAGS = 0xff | (1 << 8) /* BPF_F_TOKEN_FD */;
 
 const isHelperCall = (i: Insn): boolean => i.code === 0x85 && i.src === 0;
+const isKfuncCall = (i: Insn): boolean => i.code === 0x85 && i.src === 2 /* BPF_PSEUDO_KFUNC_CALL */;
 
 export function progLoad(kernel: Kernel, attr: ProgLoadAttr): ProgLoadResult {
   const fail = (errno: number, error: string, log = error ? error + '\n' : ''): ProgLoadResult => ({ fd: -errno, log, error });
@@ -100,6 +107,7 @@ export function progLoad(kernel: Kernel, attr: ProgLoadAttr): ProgLoadResult {
           fd: byIdx ? undefined : fd, index: byIdx ? ins.imm : undefined, type: map.type, keySize: map.keySize,
           valueSize: map.valueSize, maxEntries: map.maxEntries, flags: map.flags, name: map.name, frozen: map.frozen,
           inner: isMapInMap(map) ? { ...map.meta } : undefined,
+          rdonlyValue: rdonlyValue(map),
         });
       }
     }
@@ -117,7 +125,8 @@ export function progLoad(kernel: Kernel, attr: ProgLoadAttr): ProgLoadResult {
   try {
     verdict = verify(insns, {
       progType: attr.progType, expectedAttachType: attr.expectedAttachType, maps: infos, license, logLevel: attr.logLevel ?? 1,
-      btfFuncInfo: attr.btfFuncInfo,
+      btfFuncInfo: attr.btfFuncInfo || (attr.funcInfo?.length ?? 0) > 0,
+      progBtf: attr.progBtf, funcInfo: attr.funcInfo,
       kernelBtf, attachBtfId: attr.attachBtfId,
     });
   } catch (e) {
@@ -137,6 +146,11 @@ export function progLoad(kernel: Kernel, attr: ProgLoadAttr): ProgLoadResult {
     if (ins.code === 0x18) {
       i++;
       continue;
+    }
+    if (isKfuncCall(ins) && !kernel.verifyOnly) {
+      // kfuncs are verified (the verifier's kfunc.ts) but bpfsim cannot run any yet
+      const line = `${i}: bpfsim does not implement kernel function ${kernelBtf.types[ins.imm >>> 0]?.name ?? 'unknown'}#${ins.imm >>> 0}`;
+      return fail(Errno.EINVAL, line, (verdict.log ? verdict.log.replace(/\n?$/, '\n') : '') + line + '\n');
     }
     if (!isHelperCall(ins)) continue;
     if (!helperImplemented(ins.imm) && kernel.verifyOnly) missing.push(ins.imm);
@@ -173,3 +187,12 @@ export function progLoad(kernel: Kernel, attr: ProgLoadAttr): ProgLoadResult {
   return { fd, log: verdict.log, error: '', prog };
 }
 
+/**
+ * bpf_map_is_rdonly with map_direct_value_addr: a frozen BPF_F_RDONLY_PROG array of one element
+ * (libbpf's .rodata/.kconfig) hands the verifier its contents, which loads read as constants.
+ */
+function rdonlyValue(map: BpfMap): Uint8Array | undefined {
+  if (!map.frozen || (map.flags & 0x80 /* BPF_F_RDONLY_PROG */) === 0 || map.type !== 2 /* ARRAY */ || map.maxEntries !== 1) return undefined;
+  const v = map.lookup(new Uint8Array(4));
+  return v instanceof Uint8Array ? v : undefined;
+}

@@ -6,11 +6,12 @@
  * gets. Returns a new Btf; the input is not modified.
  */
 import type { KconfigExtern } from '../api';
-import { ElfFile, STB_GLOBAL, STB_WEAK, STT_OBJECT, STV_HIDDEN, STV_INTERNAL } from '../elf/types';
+import { ElfFile, STB_GLOBAL, STB_WEAK, STT_FUNC, STT_OBJECT, STV_HIDDEN, STV_INTERNAL } from '../elf/types';
 import { LoaderError } from '../errors';
 import { Btf, BtfType, BtfVarSecinfo } from './types';
 
 const BTF_VAR_STATIC = 0;
+const BTF_FUNC_STATIC = 0;
 const BTF_VAR_GLOBAL_ALLOCATED = 1;
 const BTF_VAR_GLOBAL_EXTERN = 2;
 
@@ -67,5 +68,22 @@ export function fixupDatasecs(btf: Btf, elf: ElfFile, pass: 'data' | 'kconfig', 
     vars = vars.map((v, i) => ({ v, i })).sort((a, b) => a.v.offset - b.v.offset || a.i - b.i).map((x) => x.v);
     types[t.id] = { ...t, size, vars };
   }
+  if (pass === 'data') markHiddenFuncsStatic(types, elf);
   return { types, strings: btf.strings, str: (off: number) => btf.str(off) };
+}
+
+/**
+ * libbpf (prog->mark_btf_static): a global or weak function with hidden or internal visibility
+ * (`__hidden`, e.g. usdt.bpf.h's bpf_usdt_arg) gets a static BTF FUNC, so the kernel verifies it
+ * inline with its caller's context instead of on its own as a global function.
+ */
+function markHiddenFuncsStatic(types: BtfType[], elf: ElfFile): void {
+  const hidden = new Set(elf.symbols
+    .filter((s) => s.type === STT_FUNC && (s.bind === STB_GLOBAL || s.bind === STB_WEAK) && (s.visibility === STV_HIDDEN || s.visibility === STV_INTERNAL))
+    .map((s) => s.name));
+  if (!hidden.size) return;
+  for (let id = 1; id < types.length; id++) {
+    const t = types[id];
+    if (t.kind === 12 && t.linkage !== BTF_FUNC_STATIC && hidden.has(t.name)) types[id] = { ...t, linkage: BTF_FUNC_STATIC };
+  }
 }

@@ -4,7 +4,7 @@
  * The context is the traced function's arguments as u64 args[12]; which reads are allowed and what
  * they yield comes from the target's BTF prototype (btf_ctx_access), not from this field table.
  */
-import { BpfProgType } from '../enums';
+import { BpfAttachType, BpfProgType } from '../enums';
 import type { ProgTypeInfo } from './types';
 
 export const tracing: ProgTypeInfo = Object.freeze<ProgTypeInfo>({
@@ -20,9 +20,16 @@ export const tracing: ProgTypeInfo = Object.freeze<ProgTypeInfo>({
     107, 108, 109, 111, 112, 113, 114, 115, 117, 118, 120, 121, 123, 125, 130, 131, 132, 133, 134, 136, 137, 138, 139, 140,
     141, 147, 148, 149, 153, 154, 156, 157, 158, 162, 164, 165, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 180, 181,
     182, 188, 191, 194, 195, 196, 197, 198, 199, 200, 201, 202, 203, 208, 209, 210, 211,
+    // bpf_seq_printf, bpf_seq_write, bpf_seq_printf_btf: iterators only (tracing_prog_func_proto)
+    126, 127, 150,
   ]),
+  helperAttach: Object.freeze({
+    126: { only: [BpfAttachType.TRACE_ITER] }, 127: { only: [BpfAttachType.TRACE_ITER] }, 150: { only: [BpfAttachType.TRACE_ITER] },
+  }),
   // check_return_code: tp_btf and fmod_ret programs may return anything (fentry/fexit: 0, never loaded here).
   retRange: null,
+  // iterators return 0 (continue) or 1 (show the same object again): check_return_code's default range
+  retRangeByAttach: Object.freeze({ [BpfAttachType.TRACE_ITER]: [0, 1] as const }),
   pktAccess: false,
   ldAbs: false,
 });

@@ -5,11 +5,13 @@
  */
 import { HELPER_NAMES } from '@bpfsim/uapi';
 import type { HelperCall, HelperFn } from '@bpfsim/vm';
+import { cgroupArrayHelpers } from './cgroup-array';
 import { mapHelpers } from './map';
 import { miscHelpers } from './misc';
 import { outputHelpers } from './output';
 import { packetHelpers } from './packet';
 import { probeHelpers } from './probe';
+import { redirectPeerHelpers } from './redirect-peer';
 import { skbMetaHelpers } from './skb-meta';
 import { skbResizeHelpers } from './skb-resize';
 import { sockmapHelpers } from './sockmap';
@@ -25,7 +27,7 @@ export const TAIL_CALL_ID = 12;
 
 const AREAS: readonly HelperArea[] = [
   mapHelpers, timeHelpers, taskHelpers, probeHelpers, traceHelpers, outputHelpers, stackHelpers, miscHelpers, packetHelpers, storageHelpers,
-  skbResizeHelpers, skbMetaHelpers, sockmapHelpers,
+  skbResizeHelpers, skbMetaHelpers, sockmapHelpers, cgroupArrayHelpers, redirectPeerHelpers,
 ];
 
 const ID_BY_NAME = new Map<string, number>(HELPER_NAMES.map((n, i) => [n, i]));

@@ -1,7 +1,12 @@
 /** The "current task" helpers, over the current task (a kernel/task.ts Task: a record, or a TaskStruct of the world). */
 import { Errno } from '@bpfsim/uapi';
-import { commBytes } from '../../kernel/task';
+import { commBytes, type Task } from '../../kernel/task';
 import { neg, type HelperArea } from './types';
+
+/** A world task's task_struct object, rewritten from the model first (trace/task-objects.ts); a plain record's address otherwise. */
+function currentTaskAddr(t: Task & { syncedTaskAddr?: () => bigint }): bigint {
+  return t.syncedTaskAddr ? t.syncedTaskAddr() : t.taskAddr;
+}
 
 export const taskHelpers: HelperArea = {
   bpf_get_current_pid_tgid(env) {
@@ -22,8 +27,8 @@ export const taskHelpers: HelperArea = {
     call.mem.write(buf, out);
     return 0n;
   },
-  bpf_get_current_task: (env) => env.kernel.current.taskAddr,
-  bpf_get_current_task_btf: (env) => env.kernel.current.taskAddr,
+  bpf_get_current_task: (env) => currentTaskAddr(env.kernel.current),
+  bpf_get_current_task_btf: (env) => currentTaskAddr(env.kernel.current),
   bpf_get_current_cgroup_id: (env) => env.kernel.current.cgroupId,
   bpf_get_current_ancestor_cgroup_id(env, _call, level) {
     const a = env.kernel.current.cgroupAncestors;
