@@ -6,48 +6,25 @@
  * errno and final error line. Skipped, with the reason, without root/bpf(), bpftool, clang-19, a C
  * compiler with libbpf, or /sys/kernel/btf/vmlinux.
  */
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ProgLoadError } from '@bpfsim/kernel';
 import { newKernel, ORACLE } from './kit';
 
 const FIX = path.join(__dirname, 'fixtures', 'tracing');
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const tape = require('../../../tools/oracle/tape');
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const profile = require('../../../tools/oracle/profile');
 
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { compileBpf, libbpfVerdicts } = require('../../../tools/oracle/libbpf-verdicts');
+const SRC = path.join(FIX, 'tp_btf.bpf.c');
 interface Built { obj: string; dir: string }
 /** Compile the fixture against the profile kernel's vmlinux.h (what the recording kernel's BTF dumps to). */
 function build(): Built | { reason: string } {
   if (!ORACLE.ok) return { reason: `no bpf(): ${ORACLE.reason}` };
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpfsim-tp-btf-'));
-  try {
-    const btfFile = path.join(dir, 'vmlinux.btf');
-    fs.writeFileSync(btfFile, profile.profileBtfBytes());
-    fs.writeFileSync(path.join(dir, 'vmlinux.h'), execFileSync('bpftool', ['btf', 'dump', 'file', btfFile, 'format', 'c'], { maxBuffer: 256 << 20 }));
-    const obj = path.join(dir, 'tp_btf.bpf.o');
-    execFileSync(process.env.CLANG ?? 'clang-19', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-Wall', '-I', dir,
-      '-idirafter', '/usr/include/x86_64-linux-gnu', '-c', path.join(FIX, 'tp_btf.bpf.c'), '-o', obj], { stdio: 'pipe' });
-    return { obj, dir };
-  } catch (e) {
-    return { reason: `cannot build the fixtures: ${(e as Error).message.split('\n')[0]}` };
-  }
+  return compileBpf(SRC, { vmlinux: true, tag: 'tp-btf' });
 }
-
 /** The system libbpf loads each program of the object into the kernel: "<name> <errno> <last log line>" per program. */
-function kernelVerdicts(b: Built): string {
-  // Keyed by the C source and the profile: the object's debug info names the temporary directory.
-  const question = { source: fs.readFileSync(path.join(FIX, 'tp_btf.bpf.c'), 'utf8'), loader: fs.readFileSync(path.join(FIX, 'libbpf-verdicts.c'), 'utf8'), btf: profile.profileMeta().sha256 };
-  return tape.ask('exec.libbpf-verdicts', question, () => {
-    const verdicts = path.join(b.dir, 'libbpf-verdicts');
-    execFileSync(process.env.CC ?? 'cc', ['-O1', '-o', verdicts, path.join(FIX, 'libbpf-verdicts.c'), '-lbpf'], { stdio: 'pipe' });
-    return execFileSync(verdicts, [b.obj]).toString();
-  });
-}
+const kernelVerdicts = (b: Built): string => libbpfVerdicts(b, SRC, { vmlinux: true });
 
 const built = build();
 const d = 'obj' in built ? describe : describe.skip;

@@ -7,38 +7,17 @@
  * static to the kernel: libbpf marks its BTF FUNC so, and so does bpfsim's loader). Skipped, with the reason,
  * without clang-19 and (when recording) a C compiler with libbpf.
  */
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Kernel, ProgLoadError } from '@bpfsim/kernel';
 
 const SRC = path.join(__dirname, 'fixtures', 'global-funcs.bpf.c');
-const LOADER = path.join(__dirname, '..', '..', 'kernel', 'test', 'fixtures', 'tracing', 'libbpf-verdicts.c');
+
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const tape = require('../../../tools/oracle/tape');
-
-function build(): { obj: string; dir: string } | { reason: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpfsim-global-funcs-'));
-  try {
-    const obj = path.join(dir, 'global-funcs.bpf.o');
-    execFileSync(process.env.CLANG ?? 'clang-19', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-Wall',
-      '-idirafter', '/usr/include/x86_64-linux-gnu', '-c', SRC, '-o', obj], { stdio: 'pipe' });
-    return { obj, dir };
-  } catch (e) {
-    return { reason: `cannot build the fixture: ${(e as Error).message.split('\n')[0]}` };
-  }
-}
-
+const { compileBpf, libbpfVerdicts } = require('../../../tools/oracle/libbpf-verdicts');
+const build = (): { obj: string; dir: string } | { reason: string } => compileBpf(SRC, { tag: 'global-funcs' });
 /** "<name> <errno> <final line>" per program, from the system libbpf and the kernel (or the tape). */
-function kernelVerdicts(b: { obj: string; dir: string }): string {
-  const question = { source: fs.readFileSync(SRC, 'utf8'), loader: fs.readFileSync(LOADER, 'utf8') };
-  return tape.ask('exec.libbpf-verdicts', question, () => {
-    const bin = path.join(b.dir, 'libbpf-verdicts');
-    execFileSync(process.env.CC ?? 'cc', ['-O1', '-o', bin, LOADER, '-lbpf'], { stdio: 'pipe' });
-    return execFileSync(bin, [b.obj]).toString();
-  });
-}
+const kernelVerdicts = (b: { obj: string; dir: string }): string => libbpfVerdicts(b, SRC);
 
 const built = build();
 const d = 'obj' in built ? describe : describe.skip;

@@ -8,43 +8,17 @@
  * kernel is verify-only; without it an accepted program is refused at load, which is checked too.
  * Skipped, with the reason, without clang-19 or bpftool.
  */
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Kernel, ProgLoadError } from '@bpfsim/kernel';
 
 const SRC = path.join(__dirname, 'fixtures', 'kfuncs.bpf.c');
-const LOADER = path.join(__dirname, '..', '..', 'kernel', 'test', 'fixtures', 'tracing', 'libbpf-verdicts.c');
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const tape = require('../../../tools/oracle/tape');
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const profile = require('../../../tools/oracle/profile');
 
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { compileBpf, libbpfVerdicts } = require('../../../tools/oracle/libbpf-verdicts');
 interface Built { obj: string; dir: string }
-function build(): Built | { reason: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpfsim-kfuncs-'));
-  try {
-    const btfFile = path.join(dir, 'vmlinux.btf');
-    fs.writeFileSync(btfFile, profile.profileBtfBytes());
-    fs.writeFileSync(path.join(dir, 'vmlinux.h'), execFileSync('bpftool', ['btf', 'dump', 'file', btfFile, 'format', 'c'], { maxBuffer: 256 << 20 }));
-    const obj = path.join(dir, 'kfuncs.bpf.o');
-    execFileSync(process.env.CLANG ?? 'clang-19', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-Wall', '-I', dir,
-      '-idirafter', '/usr/include/x86_64-linux-gnu', '-c', SRC, '-o', obj], { stdio: 'pipe' });
-    return { obj, dir };
-  } catch (e) {
-    return { reason: `cannot build the fixture: ${(e as Error).message.split('\n')[0]}` };
-  }
-}
-
-function kernelVerdicts(b: Built): string {
-  const question = { source: fs.readFileSync(SRC, 'utf8'), loader: fs.readFileSync(LOADER, 'utf8'), btf: profile.profileMeta().sha256 };
-  return tape.ask('exec.libbpf-verdicts', question, () => {
-    const bin = path.join(b.dir, 'libbpf-verdicts');
-    execFileSync(process.env.CC ?? 'cc', ['-O1', '-o', bin, LOADER, '-lbpf'], { stdio: 'pipe' });
-    return execFileSync(bin, [b.obj]).toString();
-  });
-}
+const build = (): Built | { reason: string } => compileBpf(SRC, { vmlinux: true, tag: 'kfuncs' });
+const kernelVerdicts = (b: Built): string => libbpfVerdicts(b, SRC, { vmlinux: true });
 
 const built = build();
 const d = 'obj' in built ? describe : describe.skip;
