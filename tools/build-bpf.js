@@ -30,7 +30,12 @@ function sourceDirs() {
   const scenarioDirs = fs.existsSync(scen)
     ? fs.readdirSync(scen).sort().map((d) => `scenarios/${d}`).filter((d) => fs.statSync(path.join(ROOT, d)).isDirectory())
     : [];
-  return [CORPUS, 'packages/loader/test/fixtures', ...scenarioDirs];
+  // The teaching path's lessons, scenarios/learn/NN-topic, one level deeper.
+  const learn = path.join(scen, 'learn');
+  const lessonDirs = fs.existsSync(learn)
+    ? fs.readdirSync(learn).sort().map((d) => `scenarios/learn/${d}`).filter((d) => fs.statSync(path.join(ROOT, d)).isDirectory())
+    : [];
+  return [CORPUS, 'packages/loader/test/fixtures', ...scenarioDirs, ...lessonDirs];
 }
 const CLANG = process.env.CLANG || 'clang-19';
 

@@ -6,7 +6,7 @@ export { ScenarioError, formatPlace, type Place } from './errors';
 export { SCHEMA_VERSION, RETVAL_NAMES, type Scenario, type ScenarioEvent, type Expectation, type ProgramDecl, type OverrideSpec } from './format';
 export { loadScenarioFile, parseScenarioText, type LoadedScenario } from './load';
 export { replay, replayLoaded, type ReplayOptions, type ReplayResult, type TraceEntry } from './replay';
-export { formatReport, describeEntry } from './report';
+export { formatReport, describeEntry, timelineNames, type TimelineNames } from './report';
 export { makeRecording, plainTrace, firstDivergence, describeDivergence, type Divergence } from './record';
 export { encodeRecording, decodeRecording, isRecording, RECORDING_MAGIC, RECORDING_FORMAT, type Recording } from './recording';
 export { encodeCanonical, decodeCanonical } from './canonical';

@@ -12,6 +12,7 @@ import { inspectCommand } from './inspect';
 import { verifyCommand } from './verify';
 import { tracepointsCommand } from './tracepoints';
 import { btfCommand } from './btf';
+import { learnCommand } from './learn';
 
 /** Every subcommand, in the order `--help` lists them. Add one line per command module. */
 export const commands: Command[] = [
@@ -29,4 +30,5 @@ export const commands: Command[] = [
   verifyCommand,
   tracepointsCommand,
   btfCommand,
+  learnCommand,
 ];
