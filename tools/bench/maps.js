@@ -5,7 +5,7 @@
  * entries, program-side lookups (lookupAddr), iteration, and memory per
  * entry (heap + typed-array buffers, after gc).
  *
- *   node --expose-gc tools/bench/maps.js [--quick]
+ *   node --expose-gc tools/bench/maps.js [--quick] [--json FILE]
  *
  * Runs the TypeScript sources directly (transpiled on load), so it measures
  * the code in the tree without a build step.
@@ -105,4 +105,14 @@ for (const kind of ['hash', 'array']) {
     console.log(`${kind.padEnd(5)} ${String(n).padStart(8)} entries: ${ops}; memory ${gc ? `${perEntry.toFixed(1)} B/entry (${(total / 2 ** 20).toFixed(1)} MiB)` : 'n/a'}`);
   }
 }
-if (process.argv.includes('--json')) console.log(JSON.stringify(rows));
+// --json FILE: every figure as rows {bench, name, engine, metric, value} (engine: the map code is one implementation, 'bpfsim').
+const argv = process.argv.slice(2);
+if (argv.includes('--json')) {
+  const json = [];
+  for (const { kind, n, r, perEntry } of rows) {
+    const name = `${kind} ${n}`;
+    for (const [op, x] of Object.entries(r)) json.push({ bench: 'maps', name, engine: 'bpfsim', metric: `${op}_per_s`, value: x });
+    if (gc) json.push({ bench: 'maps', name, engine: 'bpfsim', metric: 'bytes_per_entry', value: perEntry });
+  }
+  require('fs').writeFileSync(argv[argv.indexOf('--json') + 1], `${JSON.stringify(json, null, 1)}\n`);
+}

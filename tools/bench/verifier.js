@@ -6,7 +6,7 @@
  * N usec` and `processed N insns`). Uses the built dist: run
  * `npx tsc -b packages/verifier` first.
  *
- *   node tools/bench/verifier.js [--quick]
+ *   node tools/bench/verifier.js [--quick] [--json FILE]
  *
  * Programs: straight-line code of 4k, 32k and (without --quick) 1M slots, and
  * chains of data-dependent branches whose paths the verifier cannot prune
@@ -194,6 +194,8 @@ function main() {
     verify(branchChain(8, 2), { progType: BPF_PROG_TYPE_XDP, logLevel: 0 });
   }
   const rows = [];
+  const json = [];
+  const figure = (name, engine, metric, value) => json.push({ bench: 'verifier', name, engine, metric, value });
   const notes = [];
   let straightRate = 0;
   for (const p of programs) {
@@ -212,6 +214,8 @@ function main() {
     if (p.name === 'straight 32k') straightRate = (b.processed / b.ns) * 1e9;
     const k = measureKernel(p.insns, 3);
     const rate = (b.processed / b.ns) * 1e9;
+    figure(p.name, 'bpfsim', 'insns_per_cpu_s', rate);
+    figure(p.name, 'bpfsim', 'processed_insns', b.processed);
     const row = {
       program: p.name,
       slots: p.insns.length,
@@ -222,6 +226,8 @@ function main() {
     };
     if (k.ok) {
       const krate = (k.processed / k.usec) * 1e6;
+      figure(p.name, 'kernel', 'insns_per_cpu_s', krate);
+      figure(p.name, 'kernel', 'processed_insns', k.processed);
       Object.assign(row, {
         'kernel verdict': verdict(k.accepted, `${k.errnoName} ${k.error}`),
         'kernel processed': k.processed,
@@ -235,6 +241,8 @@ function main() {
     rows.push(row);
   }
   console.table(rows);
+  const argv = process.argv.slice(2);
+  if (argv.includes('--json')) require('fs').writeFileSync(argv[argv.indexOf('--json') + 1], `${JSON.stringify(json, null, 1)}\n`);
   for (const n of notes) console.log(`note: ${n}`);
   console.log('insns/s = processed instructions per CPU-second (bpfsim: process.cpuUsage around verify(), log level 0;'
     + ' kernel: `verification time` of log_level 4, best of 3). bpfsim/kernel = ratio of the two rates.');

@@ -6,6 +6,8 @@ import { loadScenarioFile, replayLoaded, ScenarioError, clip } from '@bpfsim/sce
 import { CLI_BIN } from '../scenario-files';
 import { intOption } from '../args';
 import { policyArgs, readPolicy, withScenarioOptions } from '../scenario-options';
+import { makeReport, parseShard, shardSeeds, shellWord, writeReport } from '../shard';
+import { writeFileOrFail } from './replay';
 
 /** Cores this process may use: explore's default and upper bound for --jobs. */
 export const cores = (): number => Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
@@ -87,11 +89,30 @@ export const exploreCommand: Command = {
     withScenarioOptions(y)
       .positional('scenario', { type: 'string' })
       .option('seeds', { type: 'string', default: '1..100', describe: 'seed range A..B' })
-      .option('jobs', { alias: 'j', type: 'string', describe: `worker processes (default and at most: the cores, here ${cores()})` }),
+      .option('jobs', { alias: 'j', type: 'string', describe: `worker processes (default and at most: the cores, here ${cores()})` })
+      .option('shard', { type: 'string', describe: 'replay part i of n (i/n): the i-th of n contiguous blocks of the seed range' })
+      .option('json', { type: 'string', describe: 'also write a JSON report (one row per seed) to this file' }),
   async run(args, io) {
     const scenario = String(args.scenario);
+    const shard = parseShard(args.shard);
     loadScenarioFile(scenario, readPolicy(args)); // refuse a malformed file once, before starting workers
-    const [a, b] = parseSeedRange(String(args.seeds));
+    const [a0, b0] = parseSeedRange(String(args.seeds));
+    const block = shardSeeds(a0, b0, shard);
+    const report = (results: SeedResult[]) => {
+      if (!args.json) return;
+      const rows = results.map((r) => ({
+        id: scenario, seed: r.seed, passed: r.passed, problems: r.failures,
+        reproduce: `bpfsim replay ${shellWord(scenario)} --seed ${r.seed}`,
+      }));
+      writeReport(String(args.json), makeReport('explore', shard, rows), writeFileOrFail);
+    };
+    if (!block) {
+      // More shards than seeds: this one has nothing to replay (and says so in its report).
+      io.out(`0 passed, 0 failed (shard ${shard!.index}/${shard!.count}: no seeds)`);
+      report([]);
+      return 0;
+    }
+    const [a, b] = block;
     // More workers than cores only slows every one down: --jobs is capped at the core count.
     const jobs = Math.min(intOption(args, 'jobs', 1, 1_000_000) ?? cores(), cores(), b - a + 1);
     const per = Math.ceil((b - a + 1) / jobs);
@@ -111,7 +132,8 @@ export const exploreCommand: Command = {
       io.out(`FAIL seed ${f.seed}: ${f.failures[0] ?? 'failed'}${f.failures.length > 1 ? ` (+${f.failures.length - 1} more)` : ''}`);
       io.out(`     reproduce: bpfsim replay ${scenario} --seed ${f.seed}`);
     }
-    io.out(`${results.length - failing.length} passed, ${failing.length} failed`);
+    io.out(`${results.length - failing.length} passed, ${failing.length} failed${shard ? ` (shard ${shard.index}/${shard.count}: seeds ${a}..${b})` : ''}`);
+    report(results);
     return failing.length ? 1 : 0;
   },
 };
