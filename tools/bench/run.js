@@ -5,7 +5,7 @@
  * each beside the kernel's own figure where one exists. Speed is measured
  * here, never in tests. Machines are noisy: compare ratios within one run.
  *
- *   npm run bench [-- --only vm,maps,verifier,startup,scenario] [-- --quick] [-- --json FILE]
+ *   npm run bench [-- --only vm,maps,verifier,startup,scenario,run-path] [-- --quick] [-- --json FILE]
  *
  * --json FILE: every bench writes its figures as rows {bench, name, engine,
  * metric, value} to a file of its own; this joins them, in bench order, into
@@ -22,6 +22,7 @@ const BENCHES = [
   { name: 'verifier', file: 'verifier.js', what: 'verifier processed instructions/s vs the kernel (log_level 4 verification time)' },
   { name: 'startup', file: 'startup.js', what: '`bpfsim replay` of a small scenario: whole-process wall time vs `node -e 0`' },
   { name: 'scenario', file: 'scenario.js', what: 'scenario events per CPU-second (whole replays) on both engines' },
+  { name: 'run-path', file: 'run-path.js', what: 'runs per CPU-second through test-run, a device receive and fired syscalls; syscalls/s with and without programs' },
 ];
 
 const argv = process.argv.slice(2);

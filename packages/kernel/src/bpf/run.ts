@@ -10,7 +10,7 @@ import type { Kernel } from '../kernel/kernel';
 import { virtualCtx, type CtxLayout } from './ctx/layout';
 import type { SkBuff } from './ctx/skb';
 import type { XdpBuff } from './ctx/xdp';
-import { helperTable } from './helpers';
+import { HelperDispatch, type HelperOverrides } from './helpers';
 import type { RunEnv } from './helpers/types';
 import type { BpfMap, ProgArrayMap } from './maps/map';
 import type { BpfProg } from './prog';
@@ -65,6 +65,14 @@ function skbLoader(skb: SkBuff): SkbLoader {
   };
 }
 
+/** One helper table per kernel (keyed by its overrides), not one per run. */
+const dispatches = new WeakMap<HelperOverrides, HelperDispatch>();
+function dispatchOf(overrides: HelperOverrides): HelperDispatch {
+  let d = dispatches.get(overrides);
+  if (!d) dispatches.set(overrides, (d = new HelperDispatch(overrides)));
+  return d;
+}
+
 /** Run `prog` once on `rc`. Errors are typed and name the program. */
 export function runProgram(kernel: Kernel, prog: BpfProg, rc: RunCtx, hook: string): RunOutcome {
   if (prog.missingHelpers.length) {
@@ -82,10 +90,13 @@ export function runProgram(kernel: Kernel, prog: BpfProg, rc: RunCtx, hook: stri
   };
   const started = kernel.clock.monotonicNs;
   const runs = Math.max(1, rc.repeat ?? 1);
+  const dispatch = dispatchOf(kernel.helpers);
+  const outer = dispatch.env;
+  dispatch.env = env;
   try {
     const opts = {
       args: [region.base],
-      helpers: helperTable(env, kernel.helpers),
+      helpers: dispatch.table,
       memory: kernel.mem,
       maxInsns: kernel.maxInsnsPerRun,
       engine: kernel.vmEngine,
@@ -126,6 +137,7 @@ export function runProgram(kernel: Kernel, prog: BpfProg, rc: RunCtx, hook: stri
     if (isBpfsimError(e)) throw e.wrap(`run program ${prog.label}`);
     throw e;
   } finally {
+    dispatch.env = outer;
     kernel.mem.unmap(region);
   }
 }

@@ -29,9 +29,27 @@ export function packetSummary(bytes: Uint8Array): string {
 // kernel/trace.ts's union does not list these kinds yet; the records obey its rules (plain data).
 const emit = (kernel: Kernel, rec: NetTraceRecord): void => kernel.trace.emit(rec as unknown as TraceRecord);
 
+/**
+ * Summaries of recently traced packets by their hex: a packet is traced at every step of its
+ * path (rx, xdp, deliver) and flows repeat, while parsing is most of a trace record's cost.
+ * The summary is a function of the bytes alone, so the cache changes no record.
+ */
+const SUMMARY_CACHE_SIZE = 64;
+const summaries = new Map<string, string>();
+function cachedSummary(data: string, bytes: Uint8Array): string {
+  let s = summaries.get(data);
+  if (s === undefined) {
+    s = packetSummary(bytes);
+    if (summaries.size >= SUMMARY_CACHE_SIZE) summaries.delete(summaries.keys().next().value!);
+    summaries.set(data, s);
+  }
+  return s;
+}
+
 export function tracePacket(kernel: Kernel, ns: string, dev: string, ifindex: number, event: NetEvent, reason: string, bytes: Uint8Array): void {
+  const data = hexOf(bytes);
   emit(kernel, {
-    kind: 'net', t: kernel.clock.monotonicNs.toString(), ns, dev, ifindex, event, reason, len: bytes.length, summary: packetSummary(bytes), data: hexOf(bytes),
+    kind: 'net', t: kernel.clock.monotonicNs.toString(), ns, dev, ifindex, event, reason, len: bytes.length, summary: cachedSummary(data, bytes), data,
   });
 }
 

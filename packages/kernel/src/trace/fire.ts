@@ -58,6 +58,8 @@ interface EventHooks {
 
 export class KernelTracepoints implements TaskEvents {
   private readonly events = new Map<string, EventHooks>();
+  /** syscalls:sys_<dir>_<name> and sys_<dir>_new<name> by "<dir>:<name>". */
+  private readonly syscallCands = new Map<string, EventHooks[]>();
 
   constructor(private readonly kernel: Kernel, private readonly objects: () => TaskObjects) {}
 
@@ -107,15 +109,16 @@ export class KernelTracepoints implements TaskEvents {
         if (!k.hooks.links(n).length) continue;
         h.format ??= tracepointFormat(h.key).format;
         rec ??= tracepointRecord(h.format, { common_pid: current.pid, ...record() });
+        // Read-only to the program: every link can share the one record.
         const bytes = rec;
-        k.hooks.fire(n, () => ({ ctx: { bytes: bytes.slice(), writable: false, struct: 'trace_entry' } }));
+        k.hooks.fire(n, () => ({ ctx: { bytes, writable: false, struct: 'trace_entry' } }));
       }
       let a: Uint8Array | undefined;
       for (const n of h.raw) {
         if (!k.hooks.links(n).length) continue;
         a ??= rawTracepointArgs(args());
         const bytes = a;
-        k.hooks.fire(n, () => ({ ctx: { bytes: bytes.slice(), writable: false, struct: 'bpf_raw_tracepoint_args' } }));
+        k.hooks.fire(n, () => ({ ctx: { bytes, writable: false, struct: 'bpf_raw_tracepoint_args' } }));
       }
     } finally {
       k.current = prev;
@@ -127,8 +130,14 @@ export class KernelTracepoints implements TaskEvents {
    * read only then). Some events are named after SYSCALL_DEFINE rather than the table: stat → newstat.
    */
   private syscallHooks(name: string, dir: 'enter' | 'exit'): EventHooks | undefined {
-    for (const cand of [name, `new${name}`]) {
-      const h = this.hooksOf('syscalls', `sys_${dir}_${cand}`, false);
+    // The candidates of a syscall are resolved once: this runs on every syscall.
+    const key = `${dir}:${name}`;
+    let cands = this.syscallCands.get(key);
+    if (!cands) {
+      cands = [name, `new${name}`].map((cand) => this.hooksOf('syscalls', `sys_${dir}_${cand}`, false));
+      this.syscallCands.set(key, cands);
+    }
+    for (const h of cands) {
       if (!this.attached(h)) continue;
       h.format ??= tracepointFormat(h.key).format;
       return h;

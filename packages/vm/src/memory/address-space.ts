@@ -84,7 +84,8 @@ export class AddressSpace implements AddressSpaceApi {
     const r = region instanceof MappedRegion ? this.byHi.get(region.hiWord) : undefined;
     if (!r || r !== region) throw new VmUsageError(`unmap: ${region.name} is not mapped in this address space`);
     this.byHi.delete(r.hiWord);
-    this.live.splice(this.live.indexOf(r), 1);
+    // Short-lived regions (a run's context) are the newest: look from the end.
+    this.live.splice(this.live.lastIndexOf(r), 1);
     this.freed.set(r.hiWord, { name: r.name, size: r.size });
     if (this.last === r) this.last = undefined;
   }

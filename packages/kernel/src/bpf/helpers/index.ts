@@ -65,14 +65,23 @@ export type HelperOverride = (env: RunEnv, call: HelperCall, args: readonly bigi
 /** Helper overrides of a kernel, by id. */
 export class HelperOverrides {
   private readonly byId = new Map<number, HelperOverride>();
+  /** Bumped on every change, so tables built from the overrides know to rebuild. */
+  private changes = 0;
+  get version(): number {
+    return this.changes;
+  }
 
   /** Replace helper `name` (kernel name or id). Returns a function that restores it. */
   set(name: string | number, fn: HelperOverride): () => void {
     const id = typeof name === 'number' ? name : helperId(name);
     if (id === undefined || !HELPER_NAMES[id]) throw new RangeError(`override: no helper ${String(name)}`);
     this.byId.set(id, fn);
+    this.changes++;
     return () => {
-      if (this.byId.get(id) === fn) this.byId.delete(id);
+      if (this.byId.get(id) === fn) {
+        this.byId.delete(id);
+        this.changes++;
+      }
     };
   }
   get(id: number): HelperOverride | undefined {
@@ -80,27 +89,45 @@ export class HelperOverrides {
   }
   clear(): void {
     this.byId.clear();
+    this.changes++;
   }
 }
 
-/** The VM helper table of one run. */
-export function helperTable(env: RunEnv, overrides: HelperOverrides): (id: number) => HelperFn | undefined {
-  const cache = new Map<number, HelperFn>();
-  return (id) => {
-    let fn = cache.get(id);
-    if (fn) return fn;
+/**
+ * The VM helper table of a kernel, built once and kept until the overrides
+ * change: each entry reads the run it serves from `env`, which the run path
+ * sets for the length of a run (and restores after, for nested runs).
+ */
+export class HelperDispatch {
+  env: RunEnv | undefined;
+  private version = -1;
+  private readonly fns = new Map<number, HelperFn | null>();
+  readonly table: (id: number) => HelperFn | undefined;
+
+  constructor(private readonly overrides: HelperOverrides) {
+    this.table = (id) => {
+      if (this.version !== this.overrides.version) {
+        this.fns.clear();
+        this.version = this.overrides.version;
+      }
+      let fn = this.fns.get(id);
+      if (fn === undefined) this.fns.set(id, (fn = this.build(id)));
+      return fn ?? undefined;
+    };
+  }
+
+  private build(id: number): HelperFn | null {
     const impl = HELPERS.get(id);
-    const ov = overrides.get(id);
-    if (!impl && !ov) return undefined;
+    const ov = this.overrides.get(id);
+    if (!impl && !ov) return null;
     if (ov) {
-      fn = (call, r1, r2, r3, r4, r5) =>
-        ov(env, call, [r1, r2, r3, r4, r5], () => (impl ? impl(env, call, r1, r2, r3, r4, r5) : 0n));
-    } else {
-      fn = (call, r1, r2, r3, r4, r5) => impl!(env, call, r1, r2, r3, r4, r5);
+      return (call, r1, r2, r3, r4, r5) => {
+        const env = this.env!;
+        return ov(env, call, [r1, r2, r3, r4, r5], () => (impl ? impl(env, call, r1, r2, r3, r4, r5) : 0n));
+      };
     }
-    cache.set(id, fn);
-    return fn;
-  };
+    return (call, r1, r2, r3, r4, r5) => impl!(this.env!, call, r1, r2, r3, r4, r5);
+  }
 }
 
 export type { RunEnv, KernelHelper } from './types';

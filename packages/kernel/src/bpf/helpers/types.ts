@@ -1,7 +1,7 @@
 /**
  * What a helper implementation sees: the kernel, the running program and the
  * run's context. Helpers are plain functions (env, call, r1..r5) -> r0,
- * bound to a run by `helperTable` (index.ts).
+ * bound to a run through `HelperDispatch` (index.ts).
  */
 import type { HelperCall } from '@bpfsim/vm';
 import type { Kernel } from "../../kernel/kernel";
