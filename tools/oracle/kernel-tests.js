@@ -8,8 +8,8 @@ const fs = require('fs');
 const path = require('path');
 const { ROOT } = require('./tape');
 
-/** Calls that reach the kernel. */
-const ASKS = /\b(oracle\.(progLoad|loadVerdict|mapCreate|testRun|calls|mapUpdate)|loadPrograms|btfLoad|runLibbpfLoad|kernelVerdicts|libbpfKernelMaps|compareCase|new Dual|oracleOrSkip|runInKernel)\(|from '\.\/scalar-harness'|\btape\.ask\(/;
+/** Calls that reach the kernel, and imports of the test-side loaders that do (gen/*-oracle, kernel-oracle). */
+const ASKS = /\b(oracle\.(progLoad|loadVerdict|mapCreate|testRun|calls|mapUpdate)|loadPrograms|btfLoad|runLibbpfLoad|kernelVerdicts|libbpfKernelMaps|compareCase|new Dual|oracleOrSkip|runInKernel)\(|from '\.\/scalar-harness'|\btape\.ask\(|from '[^']*-oracle'/;
 
 /** Files that match ASKS without asking in `npm test`, and why. */
 const NOT_ASKING = {
