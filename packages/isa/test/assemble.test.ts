@@ -109,6 +109,17 @@ processed 3 insns`;
     expect(fields(assemble('0: (18) r1 = 0x5\n2: (95) exit'))).toEqual(fields([...asm.LoadImm64(R1, 5), ...asm.Return()]));
   });
 
+  test('immediates at the edges of their field encode what they say', () => {
+    const imm = (t: string): number => assemble(t, { dialect: 'kernel' })[0].imm;
+    expect(imm('if r0 > 2147483647 goto +1')).toBe(2147483647);
+    expect(imm('if r0 > -2147483648 goto +1')).toBe(-2147483648);
+    expect(imm('if r1 == 0xffffffff goto +1')).toBe(-1); // the verifier log's raw field
+    expect(imm('if w0 > 4294967295 goto +1')).toBe(-1);
+    expect(imm('w0 += 4294967295')).toBe(-1);
+    expect(imm('*(u32 *)(r10 -8) = 4294967295')).toBe(-1);
+    expect(imm('*(u64 *)(r10 -8) = -2147483648')).toBe(-2147483648);
+  });
+
   test.each<[string, string]>([
     ['r0 = 42\nr11 = 1', 't.s:2:1: Invalid register: r11 (expected r0..r10 or w0..w10)'],
     ['r0 = 42\n  w1 += r2', 't.s:2:9: expected w2: both operands must be 32-bit (w) registers'],
@@ -120,6 +131,14 @@ processed 3 insns`;
     ['a:\na:\nexit', 't.s:2:1: label "a" is defined twice'],
     ['0: (b7) r0 = r1', 't.s:1:9: the instruction text is opcode (bf) but the line says (b7)'],
     ['r0 = -r1', 't.s:1:7: expected r0: negation is in place'],
+    // A 64-bit operation sign-extends its 32-bit imm: decimal values past INT32_MAX would wrap.
+    ['if r0 > 2147483648 goto +1', 't.s:1:9: immediate 2147483648 is out of range for a 64-bit comparison: expected -2147483648..2147483647 (its 32-bit immediate is sign-extended to 64 bits; load larger values with "ll" into a register)'],
+    ['if r0 s< -2147483649 goto +1', 't.s:1:10: immediate -2147483649 is out of range for a 64-bit comparison: expected -2147483648..2147483647 (its 32-bit immediate is sign-extended to 64 bits; load larger values with "ll" into a register)'],
+    ['if r0 == 0x100000000 goto +1', 't.s:1:10: immediate 0x100000000 is out of range for a 64-bit comparison: expected -2147483648..4294967295 (its 32-bit immediate is sign-extended to 64 bits; load larger values with "ll" into a register)'],
+    ['if w0 > 4294967296 goto +1', 't.s:1:9: immediate 4294967296 is out of range for a 32-bit comparison: expected -2147483648..4294967295 (its immediate is 32 bits)'],
+    ['*(u64 *)(r10 -8) = 2147483648', 't.s:1:20: immediate 2147483648 is out of range for a 64-bit store: expected -2147483648..2147483647 (its 32-bit immediate is sign-extended to 64 bits; load larger values with "ll" into a register)'],
+    ['*(u32 *)(r10 -8) = 4294967296', 't.s:1:20: immediate 4294967296 is out of range for a 32-bit store: expected -2147483648..4294967295 (its immediate is 32 bits)'],
+    ['w1 += 99999999999999999999999999999999999999999999999', 't.s:1:7: expected a 32-bit immediate, not 9999999999999999999999999999999999999999…'],
     ['if r1 > r2 goto +40000', 't.s:1:17: expected a 16-bit jump offset, not +40000'],
   ])('error: %s', (text, msg) => {
     expect(asmError(text, { dialect: 'kernel' }).message).toBe(msg);

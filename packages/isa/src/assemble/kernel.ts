@@ -48,6 +48,12 @@ interface Ctx {
   reg(name: string): { n: number; w: boolean };
   num(name: string, min: bigint, max: bigint, what: string): number;
   imm(name: string, w: boolean): number;
+  /**
+   * The 32-bit imm of an operation on 32 bits (`w` true: the value's low 32 bits are used,
+   * so -2^31..2^32-1 all mean what they say) or on 64 bits (the CPU sign-extends imm, so
+   * only -2^31..2^31-1 do; 2147483648 would silently become -2147483648).
+   */
+  operand(name: string, w: boolean, what: string): number;
   off(memName: string): number;
   target(name: string, field: 'off' | 'imm'): number;
   size(name: string): Size;
@@ -127,7 +133,7 @@ const FORMS: ReadonlyArray<readonly [RegExp, Build]> = [
       sameWidth(c, 'dst', 'src');
       return [new Insn(cls | JUMP_OP_CODE[jop] | op.BPF_X, d.n, c.reg('src').n, c.target('t', 'off'), 0)];
     }
-    return [new Insn(cls | JUMP_OP_CODE[jop] | op.BPF_K, d.n, 0, c.target('t', 'off'), c.num('src', I32_MIN, U32_MAX, 'a 32-bit immediate'))];
+    return [new Insn(cls | JUMP_OP_CODE[jop] | op.BPF_K, d.n, 0, c.target('t', 'off'), c.operand('src', d.w, d.w ? 'a 32-bit comparison' : 'a 64-bit comparison'))];
   }],
   [pattern(String.raw`lock~\*\({U:t} \*\){M:p} (?<op>[-+|&^]=) {R:src}`), (c) => {
     const a = LOCK_SYMBOLS[c.g.op ?? ''];
@@ -151,7 +157,7 @@ const FORMS: ReadonlyArray<readonly [RegExp, Build]> = [
     if (/^[rw]/.test(c.g.src ?? '')) {
       return [new Insn(op.BPF_STX | op.BPF_MEM | SIZE_CODE[size], c.reg('p').n, c.reg('src').n, c.off('p'), 0)];
     }
-    return [new Insn(op.BPF_ST | op.BPF_MEM | SIZE_CODE[size], c.reg('p').n, 0, c.off('p'), c.num('src', I32_MIN, U32_MAX, 'a 32-bit immediate'))];
+    return [new Insn(op.BPF_ST | op.BPF_MEM | SIZE_CODE[size], c.reg('p').n, 0, c.off('p'), c.operand('src', size !== 'DW', `a ${size === 'DW' ? 64 : 32}-bit store`))];
   }],
   [pattern(String.raw`{R:dst} = \*\({U:t} \*\){M:p}`), (c) => {
     const size = c.size('t');
@@ -315,6 +321,9 @@ function assembleLine(asm: Assembly, line: number, parts: LineParts): void {
   asm.error(`expected an instruction (like "r0 = 1", "if r1 > r2 goto +3", "exit"), not "${parts.text}"`, line, parts.col);
 }
 
+/** At most 40 characters of user text in a message. */
+const clip = (t: string): string => (t.length > 40 ? `${t.slice(0, 40)}…` : t);
+
 const hex2 = (n: number): string => n.toString(16).padStart(2, '0');
 
 function context(asm: Assembly, m: RegExpExecArray, line: number, parts: LineParts): Ctx {
@@ -331,7 +340,19 @@ function context(asm: Assembly, m: RegExpExecArray, line: number, parts: LinePar
     },
     num: (name, min, max, what) => {
       const v = parseInteger(g[name] ?? '');
-      if (v === undefined || v < min || v > max) c.err(name, `expected ${what}, not ${g[name]}`);
+      if (v === undefined || v < min || v > max) c.err(name, `expected ${what}, not ${clip(g[name] ?? "")}`);
+      return Number(BigInt.asIntN(32, v));
+    },
+    operand: (name, w, what) => {
+      const v = parseInteger(g[name] ?? '');
+      // The verifier log prints a comparison's imm as the raw field, `0x%x` (`if r1 == 0xffffffff`
+      // is imm -1), so a 64-bit comparison takes unsigned hex as that bit pattern; decimal is a value.
+      const rawHex = !w && what.endsWith('comparison') && /^0x/i.test(g[name] ?? '');
+      const max = w || rawHex ? U32_MAX : 0x7fffffffn;
+      if (v === undefined || v < I32_MIN || v > max) {
+        const why = w ? 'its immediate is 32 bits' : 'its 32-bit immediate is sign-extended to 64 bits; load larger values with "ll" into a register';
+        c.err(name, `immediate ${clip(g[name] ?? '')} is out of range for ${what}: expected ${I32_MIN}..${max} (${why})`);
+      }
       return Number(BigInt.asIntN(32, v));
     },
     imm: (name, w) => c.num(name, I32_MIN, w ? U32_MAX : 0x7fffffffn, w ? 'a 32-bit immediate' : 'a signed 32-bit immediate (use "ll" for 64-bit values)'),
