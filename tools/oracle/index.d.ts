@@ -17,7 +17,7 @@ export interface ErrnoResult {
   errnoName: string;
 }
 
-/** Addon built and bpf() load + test-run permitted? Cached. BPFSIM_NO_ORACLE=1 forces { ok: false }. */
+/** Replay: is there a recorded tape for this test file? Live/record: addon built and bpf() load + test-run permitted (cached; BPFSIM_NO_ORACLE=1 forces { ok: false }). */
 export function available(): Availability;
 export function errnoName(errno: number): string;
 export function numPossibleCpus(): number;

@@ -156,10 +156,15 @@ function currentTape() {
 
 /**
  * Is there a kernel to ask? In replay mode: is there a tape for this test file; otherwise
- * `live()` decides (the real availability check). Returns { ok, reason? }.
+ * `live()` decides (the real availability check), unless BPFSIM_NO_ORACLE says there is no
+ * kernel. Returns { ok, reason? }.
  */
 function availability(live) {
-  if (mode() !== 'replay') return live();
+  if (mode() !== 'replay') {
+    // BPFSIM_NO_ORACLE: behave as a host without bpf(); replay never needs one, so it stays as it is.
+    if (process.env.BPFSIM_NO_ORACLE) return { ok: false, reason: 'disabled by BPFSIM_NO_ORACLE' };
+    return live();
+  }
   const t = currentTape();
   if (!t) return { ok: false, reason: 'kernel answers are replayed only inside jest tests (set BPFSIM_KERNEL=live for tools)' };
   if (t.missing) return { ok: false, reason: `no recorded kernel answers at ${path.relative(ROOT, t.path)} (npm run record:kernel)` };

@@ -16,7 +16,7 @@ const SLOW = ['too_large', 'unbounded_loop'];
 
 d(`verifier vs the kernel (${avail.ok ? 'bpf() available' : `skipped: ${avail.reason}`})`, () => {
   const cases = generate('npm-test', 300, KINDS.filter((k) => !SLOW.includes(k)));
-  const results = cases.map((c) => compareCase(c));
+  const results = avail.ok ? cases.map((c) => compareCase(c)) : [];
 
   test('verdicts agree on at least 99% of programs', () => {
     const s = summarize(results);
