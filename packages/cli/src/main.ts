@@ -22,7 +22,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((msg, err) => {
-      throw err ?? new CliExit(EXIT.usage, msg);
+      // yargs words some usage errors over several lines (choices): the CLI says one line.
+      throw err ?? new CliExit(EXIT.usage, msg.replace(/\s*\n\s*/g, ' ').trim());
     });
   for (const c of commands) {
     parser.command({

@@ -25,6 +25,8 @@ describe('one clear line and the exit code of its class', () => {
     [['maps', path.resolve(__dirname, '../../../../corpus/perfbuf.bpf.o'), '--repeat', '100000000'], /--repeat: expected a whole number from 0 to 1000000, got 100000000/],
     [['explore', kprobe, '--jobs', 'many'], /--jobs takes a whole number/],
     [['explore', kprobe, '--seeds', '1..99999999999999999999'], /--seeds 1\.\.99999999999999999999: seeds are whole numbers from 0 to 4294967295/],
+    [['disasm', kprobe, '--flavour', 'x'], /^bpfsim: Invalid values: Argument: flavour, Given: "x", Choices: "kernel", "llvm"$/m],
+    [['btf', 'dump', '--format', 'x'], /^bpfsim: Invalid values: Argument: format, Given: "x", Choices: "raw", "c"$/m],
   ])('usage error %j: exit 2', (argv, msg) => {
     expectOneLine(runBin(argv as string[]), 2, msg);
   });
