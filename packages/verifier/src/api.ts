@@ -52,6 +52,16 @@ export interface VerifyOptions {
   license?: string;
   /** 0: no log; 1: the failing path and stats; 2: every instruction's state. Default 1. */
   logLevel?: 0 | 1 | 2;
+  /**
+   * log_size: the bytes of the caller's log buffer, as bpf(BPF_PROG_LOAD) takes it. The log keeps
+   * what kernel/bpf/log.c leaves in such a buffer — its last logSize - 1 bytes, or its first with
+   * `logFixed` — and a log that did not fit fails the load with ENOSPC, even an accepted program's.
+   * 1 to 1073741823 (UINT_MAX >> 2); 0: no buffer (only `logTrueSize` is reported); a buffer with
+   * logLevel 0, or a size out of range, is EINVAL. Omitted: the whole log, never ENOSPC.
+   */
+  logSize?: number;
+  /** BPF_LOG_FIXED: keep the log's beginning instead of its end when it does not fit. */
+  logFixed?: boolean;
   /** Names of bpf-to-bpf subprograms by start instruction (for the log; optional). */
   subprogNames?: ReadonlyMap<number, string> | Readonly<Record<number, string>>;
   /**
@@ -79,6 +89,14 @@ export interface VerifyOptions {
    * Default true, as x86-64 and arm64 in 6.18; false models a JIT without it.
    */
   privateStack?: boolean;
+  /**
+   * The kernel has BPF trampolines (fentry/fexit/fmod_ret load and are verified against the traced
+   * function's BTF prototype), as Linux 6.18 on x86-64 does. Default false: the reference machine
+   * refuses them with EPERM before verifying.
+   */
+  trampolines?: boolean;
+  /** within_error_injection_list: functions fmod_ret may modify besides security_ hooks (default none). */
+  errorInjectable?: (fn: string) => boolean;
 }
 
 /**
@@ -123,8 +141,10 @@ export interface VerifyResult {
   error: string | null;
   /** Instructions processed (the `processed N insns` figure). */
   processed: number;
-  /** The verifier log as the kernel would write it at opts.logLevel ('' at level 0). */
+  /** The verifier log as the kernel would write it at opts.logLevel ('' at level 0), bounded by opts.logSize. */
   log: string;
+  /** log_true_size: the buffer size the whole log needs, its NUL included (0 at level 0). */
+  logTrueSize?: number;
   /** Index of the instruction the error is reported at, when there is one. */
   insnIdx?: number;
   /** For learners: the branch decisions on the failing path ("from 4 to 7", ...), oldest first. */

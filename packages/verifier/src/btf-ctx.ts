@@ -27,6 +27,10 @@ export interface AttachTarget {
   skipFirst: boolean;
   /** Iterators: the target's ctx_arg_info by context offset (bpf_iter_reg). */
   ctxArgs?: ReadonlyMap<number, IterCtxArg>;
+  /** fexit and fmod_ret read the traced function's return value in the slot after its arguments. */
+  retSlot?: 'fexit' | 'fmod_ret';
+  /** fentry/fexit/fmod_ret: arguments are not trusted pointers (prog_args_trusted). */
+  trampoline?: boolean;
 }
 
 /** Attach types that need a BPF trampoline: the reference kernel refuses them with EPERM before verifying. */
@@ -39,7 +43,7 @@ const TRAMPOLINE = new Set<number>([BpfAttachType.TRACE_FENTRY, BpfAttachType.TR
  */
 export function needsTrampoline(opts: VerifyOptions): boolean {
   if (opts.progType === BpfProgType.LSM) return true;
-  return opts.progType === BpfProgType.TRACING && TRAMPOLINE.has(opts.expectedAttachType ?? 0);
+  return !opts.trampolines && opts.progType === BpfProgType.TRACING && TRAMPOLINE.has(opts.expectedAttachType ?? 0);
 }
 
 /**
@@ -62,6 +66,7 @@ export function checkAttachTarget(opts: VerifyOptions): AttachTarget {
     if (t.kind !== K.FUNC) throw einval(`attach_btf_id ${id} is not a function`);
     throw new Reject('bpfsim does not verify lsm tracing programs yet', 'EINVAL');
   }
+  if (TRAMPOLINE.has(eat)) return trampolineTarget(btf, id, t, eat, opts.errorInjectable ?? (() => false));
   if (eat !== BpfAttachType.TRACE_RAW_TP) throw new Reject('', 'EINVAL');
   if (t.kind !== K.TYPEDEF) throw einval(`attach_btf_id ${id} is not a typedef`);
   if (!t.name.startsWith(TRACE_PREFIX)) throw einval(`attach_btf_id ${id} points to wrong type name ${t.name}`);
@@ -71,6 +76,26 @@ export function checkAttachTarget(opts: VerifyOptions): AttachTarget {
   if (proto.kind !== K.FUNC_PROTO) throw new Reject('', 'EINVAL');
   return { btf, name: t.name.slice(TRACE_PREFIX.length), proto, skipFirst: true };
 }
+
+/** The security_ hooks fmod_ret may modify (check_attach_modify_return's SECURITY_PREFIX). */
+const SECURITY_PREFIX = 'security_';
+
+/**
+ * bpf_check_attach_target for fentry/fexit/fmod_ret (a kernel with trampolines): the target is a FUNC
+ * whose FUNC_PROTO types the context. fmod_ret needs a function the kernel lets it modify: a security_
+ * hook or one on the kernel's error-injection list (VerifyOptions.errorInjectable).
+ */
+function trampolineTarget(btf: KernelBtf, id: number, t: KernelBtfType, eat: number, errorInjectable: (fn: string) => boolean): AttachTarget {
+  if (t.kind !== K.FUNC) throw einval(`attach_btf_id ${id} is not a function`);
+  const proto = typeById(btf, t.type ?? 0);
+  if (proto.kind !== K.FUNC_PROTO) throw einval(`attach_btf_id ${id} type is not a function`);
+  if (eat === BpfAttachType.MODIFY_RETURN && !t.name.startsWith(SECURITY_PREFIX) && !errorInjectable(t.name)) {
+    throw einval(`${t.name}() is not modifiable`);
+  }
+  const retSlot = eat === BpfAttachType.TRACE_FEXIT ? 'fexit' : eat === BpfAttachType.MODIFY_RETURN ? 'fmod_ret' : undefined;
+  return { btf, name: t.name, proto, skipFirst: false, retSlot, trampoline: true };
+}
+
 
 /**
  * btf_ctx_arg_idx: which argument slot `off` falls in. As in the kernel, slots are counted over the
@@ -114,8 +139,20 @@ export function tracingCtxAccess(c: Checker, target: AttachTarget, off: number, 
   let params = proto.params ?? [];
   let nrArgs = params.length;
   if (target.skipFirst) { params = params.slice(1); nrArgs--; }
-  if (arg >= nrArgs) { say(`func '${name}' doesn't have ${arg + 1}-th argument`); bad(); }
-  let t = typeById(btf, params[arg].type);
+  let t: KernelBtfType;
+  if (arg === nrArgs && target.retSlot) {
+    // btf_ctx_access: the slot after the arguments is the return value (fexit, fmod_ret)
+    const rt = proto.returnType ?? 0;
+    if (target.retSlot === 'fexit' && rt === 0) return null;
+    t = rt === 0 ? { kind: 0, name: '' } : typeById(btf, rt);
+    if (target.retSlot === 'fmod_ret') {
+      while (isModifier(t)) t = typeById(btf, t.type ?? 0);
+      if (!isSmallInt(t)) { say(`ret type ${kindStr(t)} not allowed for fmod_ret`); bad(); }
+    }
+  } else {
+    if (arg >= nrArgs) { say(`func '${name}' doesn't have ${arg + 1}-th argument`); bad(); }
+    t = typeById(btf, params[arg].type);
+  }
   while (isModifier(t)) t = typeById(btf, t.type ?? 0);
   if (isSmallInt(t) || t.kind === K.ENUM || t.kind === K.ENUM64 || isStruct(t)) return null;
   if (t.kind !== K.PTR) {
@@ -148,6 +185,6 @@ export function tracingCtxAccess(c: Checker, target: AttachTarget, off: number, 
     if (c.log.level) c.log.write(`marking pointer arg${arg} as scalar as it may encode error`);
     return null;
   }
-  // prog_args_trusted: tp_btf and iterator arguments are trusted
-  return ptr('ptr_btf', { btfId: id, btfName: typeNameOf(btf, id), trusted: true, maybeNull });
+  // prog_args_trusted: tp_btf and iterator arguments are trusted, fentry/fexit ones are not
+  return ptr('ptr_btf', { btfId: id, btfName: typeNameOf(btf, id), trusted: !target.trampoline, maybeNull });
 }

@@ -154,10 +154,10 @@ export function checkHelperCall(c: Checker, insn: Insn): number | 'exit' | undef
   }
   if (id === 12 && c.cur.refs.length) throw einval('tail_call would lead to reference leak');
   // check_get_func_ip: only kprobe (and tracing) programs know their function's address
-  if (id === 173 && c.info.type === op.BpfProgType.TRACING) {
+  if (id === 173 && c.info.type === op.BpfProgType.TRACING && !c.attach?.trampoline) {
     throw new Reject(`func ${name}#${id} supported only for fentry/fexit/fmod_ret programs`, 'ENOTSUPP');
   }
-  if (id === 173 && c.info.type !== op.BpfProgType.KPROBE) {
+  if (id === 173 && c.info.type !== op.BpfProgType.KPROBE && !c.attach?.trampoline) {
     throw new Reject(`func ${name}#${id} not supported for program type ${c.info.type}`, 'ENOTSUPP');
   }
   if (SYNC_CALLBACK_HELPERS.has(id)) {

@@ -588,7 +588,12 @@ export class Checker {
     return this.idx + 1;
   }
 
-  /** mark_chain_precision, simplified: the register and its unchanged copies in earlier checkpoints. */
+  /**
+   * mark_chain_precision, simplified: the register and its unchanged copies in earlier checkpoints.
+   * As __mark_chain_precision, the walk stops at a checkpoint where the register is already precise
+   * (its ancestors were marked then): without that, a branch decided in every iteration of a long
+   * loop walks the whole, ever longer checkpoint chain each time (quadratic, fuzz case r1:9253).
+   */
   markPrecise(r: number): void {
     const reg = this.regs[r];
     reg.precise = true;
@@ -596,7 +601,7 @@ export class Checker {
     for (let cp = this.curParent; cp; cp = cp.parent) {
       const f = cp.st.frames[fi];
       const o = f?.regs[r];
-      if (!o || o.type !== 'scalar' || !S.equal(o.s, reg.s)) break;
+      if (!o || o.type !== 'scalar' || o.precise || !S.equal(o.s, reg.s)) break;
       o.precise = true;
     }
   }

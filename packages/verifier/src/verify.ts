@@ -10,7 +10,7 @@ import { Reject } from './errors';
 import { explain } from './explain';
 import { pathText } from './path';
 import { liveRegsBefore, liveStr } from './live';
-import { VLog } from './log';
+import { VLog, logAttrValid, BPF_LOG_FIXED, LOG_SIZE_MAX } from './log';
 import { checkCfg, findSubprogs, resolveLdImm64, subprogFlags, successors, type SubprogFlags } from './structure';
 import { insnText } from './text';
 
@@ -20,8 +20,10 @@ function stats(c: Checker | null): string {
 }
 
 function result(log: VLog, accepted: boolean, errno: string | null, error: string | null, c: Checker | null, insnIdx?: number): VerifyResult {
+  // bpf_vlog_finalize: a log that did not fit the buffer fails the load, whatever the verdict
+  if (log.truncated) { accepted = false; errno = 'ENOSPC'; }
   const r: VerifyResult = {
-    accepted, errno, error, processed: c?.processed ?? 0, log: log.buf,
+    accepted, errno, error, processed: c?.processed ?? 0, log: log.size === 0 ? '' : log.buf, logTrueSize: log.lenMax,
     stats: { maxStatesPerInsn: c?.maxStatesPerInsn ?? 0, totalStates: c?.totalStates ?? 0, peakStates: c?.peakStates ?? 0, markRead: 0 },
   };
   if (insnIdx !== undefined) r.insnIdx = insnIdx;
@@ -33,7 +35,7 @@ function result(log: VLog, accepted: boolean, errno: string | null, error: strin
 /** Decide whether the kernel would load `prog`, and explain it in the kernel's words. */
 export function verify(prog: readonly Insn[], opts: VerifyOptions): VerifyResult {
   const level = opts.logLevel ?? 1;
-  const log = new VLog(level);
+  const log = new VLog(level, opts.logSize === undefined ? Infinity : opts.logSize, opts.logFixed ?? false);
   const fail = (msg: string, errno: string, c: Checker | null = null, idx?: number): VerifyResult => {
     log.write(msg + '\n');
     log.write(stats(c));
@@ -59,6 +61,10 @@ export function verify(prog: readonly Insn[], opts: VerifyOptions): VerifyResult
     return r;
   }
   if (attachType !== (opts.expectedAttachType ?? 0)) opts = { ...opts, expectedAttachType: attachType };
+  // bpf_check: bpf_vlog_init refuses inconsistent log attributes before anything is logged
+  if (opts.logSize !== undefined && (!Number.isSafeInteger(opts.logSize) || !logAttrValid(level | (opts.logFixed ? BPF_LOG_FIXED : 0), opts.logSize > 0, opts.logSize))) {
+    return { ...result(new VLog(0), false, 'EINVAL', null, null), explanation: `bpf_vlog_init refuses log_size ${opts.logSize} with log_level ${level}: a log buffer needs a log level and 1 to ${LOG_SIZE_MAX} bytes` };
+  }
   const sp = findSubprogs(prog, { gpl: isGplCompatible(opts.license ?? 'GPL'), btf: () => opts.kernelBtf });
   const subprogList = 'msg' in sp ? sp.subprogs ?? [] : sp.subprogs;
   if (level === 2) for (let i = 0; i < subprogList.length; i++) log.write(`func#${i} @${subprogList[i]}\n`);

@@ -7,6 +7,7 @@
  * members still need. Anonymous structs, unions and referenced anonymous enums are
  * printed inline. Clashing names get `___N` suffixes in first-printed order, as libbpf does.
  */
+import { LoaderError } from '../errors';
 import { Btf, BtfType } from './types';
 
 const HEADER = '#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n\n' +
@@ -28,6 +29,11 @@ type EnumT = Extract<BtfType, { kind: 6 | 19 }>;
 type RefT = Extract<BtfType, { kind: 2 | 8 | 9 | 10 | 11 | 18 }>;
 
 /** The C header for a whole BTF, as `bpftool btf dump file X format c`. */
+/** The deepest chain of types the C dump follows (the kernel resolves at most 32 per chain). */
+const ORDER_DEPTH_MAX = 512;
+/** The most padding the C dump prints between two members: 1 MiB (a valid kernel struct pads far less). */
+const PADDING_BITS_MAX = 8 * 1024 * 1024;
+
 export function formatBtfC(btf: Btf): string {
   const d = new CDumper(btf);
   const body: string[] = [];
@@ -95,29 +101,33 @@ class CDumper {
    * Queue the named definitions `id` needs before it; returns whether `id` is "strong"
    * (must be fully defined before use) — a struct reached only through a pointer is not.
    */
-  private orderType(id: number, throughPtr: boolean): boolean {
+  private orderType(id: number, throughPtr: boolean, depth = 0): boolean {
     if (id === 0) return true;
     const t = this.types[id];
     if (this.order[id] === Order.Ordered) return true;
     if (this.order[id] === Order.Ordering) {
       // A cycle through a pointer to a named struct is broken by a forward declaration.
       if ((t.kind === 4 || t.kind === 5) && throughPtr && t.name) return false;
-      throw new Error(`btf dump: unsatisfiable type cycle at [${id}]`);
+      throw new LoaderError('BTF_INVALID', '<btf>', undefined, `btf dump: unsatisfiable type cycle at [${id}]`);
     }
+    // BTF the kernel accepts resolves within MAX_RESOLVE_DEPTH (32) per chain; a typedef or array
+    // loop (which only structs are marked against) or an absurd chain ends here, typed
+    if (depth > ORDER_DEPTH_MAX) throw new LoaderError('BTF_INVALID', '<btf>', undefined, `btf dump: type [${id}] is part of a loop or nests more than ${ORDER_DEPTH_MAX} deep`);
+    this.step(id);
     switch (t.kind) {
       case 1: case 16:
         this.order[id] = Order.Ordered;
         return false;
       case 2: {
-        const r = this.orderType(t.type, true);
+        const r = this.orderType(t.type, true, depth + 1);
         this.order[id] = Order.Ordered;
         return r;
       }
-      case 3: return this.orderType(t.elemType, false);
+      case 3: return this.orderType(t.elemType, false, depth + 1);
       case 4: case 5: {
         if (throughPtr && t.name) return false;
         this.order[id] = Order.Ordering;
-        for (const m of t.members) this.orderType(m.type, false);
+        for (const m of t.members) this.orderType(m.type, false, depth + 1);
         if (t.name) this.queue.push(id);
         this.order[id] = Order.Ordered;
         return true;
@@ -128,16 +138,16 @@ class CDumper {
         this.order[id] = Order.Ordered;
         return true;
       case 8: {
-        const strong = this.orderType(t.type, throughPtr);
+        const strong = this.orderType(t.type, throughPtr, depth + 1);
         if (throughPtr && !strong) return false;
         this.queue.push(id);
         this.order[id] = Order.Ordered;
         return true;
       }
-      case 9: case 10: case 11: case 18: return this.orderType(t.type, throughPtr);
+      case 9: case 10: case 11: case 18: return this.orderType(t.type, throughPtr, depth + 1);
       case 13: {
-        let strong = this.orderType(t.returnType, throughPtr);
-        for (const q of t.params) if (this.orderType(q.type, throughPtr)) strong = true;
+        let strong = this.orderType(t.returnType, throughPtr, depth + 1);
+        for (const q of t.params) if (this.orderType(q.type, throughPtr, depth + 1)) strong = true;
         return strong;
       }
       default:
@@ -151,7 +161,18 @@ class CDumper {
   }
 
   /** Emit `id` (top level when contId is 0), with the forward declarations it needs first. */
+  /**
+   * Count one visit: types reached again and again (function prototypes, modifiers are not marked
+   * done) could make a small malformed BTF cost exponential time; a valid one needs a few per type.
+   */
+  private step(id: number): void {
+    const max = 200 * this.types.length + 100_000;
+    if (++this.steps > max) throw new LoaderError('BTF_INVALID', '<btf>', undefined, `btf dump: types around [${id}] refer to each other too many times (over ${max} visits)`);
+  }
+  private steps = 0;
+
   private emitType(id: number, contId: number): void {
+    this.step(id);
     if (this.emit[id] === Emit.Emitted) return;
     const t = this.types[id];
     const topLevel = contId === 0;
@@ -270,6 +291,7 @@ class CDumper {
   }
 
   private emitTypedefDef(id: number, t: RefT, lvl: number): void {
+    this.step(id);
     const name = this.identName(id);
     if (t.type === 0 && name === '__gnuc_va_list') {
       this.p('typedef __builtin_va_list __gnuc_va_list');
@@ -334,6 +356,8 @@ class CDumper {
    */
   private emitBitPadding(cur: number, next: number, nextAlign: number, inBitfield: boolean, lvl: number): void {
     if (cur >= next) return;
+    // a struct claiming gigabytes around its members (`size` is a u32) would print millions of lines
+    if (next - cur > PADDING_BITS_MAX) throw new LoaderError('BTF_INVALID', '<btf>', undefined, `btf dump: a struct pads ${Math.floor((next - cur) / 8)} bytes between members, more than ${PADDING_BITS_MAX / 8} bytes`);
     const pads: [string, number][] = [['long', this.ptrSize * 8], ['int', 32], ['short', 16], ['char', 8]];
     let padType = '';
     let padBits = 0;
@@ -383,17 +407,18 @@ class CDumper {
     return -1;
   }
 
-  private alignOf(id: number): number {
+  private alignOf(id: number, depth = 0): number {
     const t = this.types[id];
+    if (depth > ORDER_DEPTH_MAX) throw new LoaderError('BTF_INVALID', '<btf>', undefined, `btf dump: type [${id}] is part of a loop or nests more than ${ORDER_DEPTH_MAX} deep`);
     switch (t.kind) {
       case 1: case 6: case 19: case 16: return Math.min(this.ptrSize, t.size);
       case 2: return this.ptrSize;
-      case 8: case 9: case 10: case 11: case 18: return this.alignOf(t.type);
-      case 3: return this.alignOf(t.elemType);
+      case 8: case 9: case 10: case 11: case 18: return this.alignOf(t.type, depth + 1);
+      case 3: return this.alignOf(t.elemType, depth + 1);
       case 4: case 5: {
         let max = 1;
         for (const m of t.members) {
-          const a = this.alignOf(m.type);
+          const a = this.alignOf(m.type, depth + 1);
           if (a <= 0) return a;
           max = Math.max(max, a);
           // A member off its natural alignment means the struct is packed.
@@ -419,6 +444,7 @@ class CDumper {
 
   /** `<type> <name>` for a member, parameter or typedef: the C declarator of the type chain. */
   private emitTypeDecl(id: number, fname: string, lvl: number): void {
+    this.step(id);
     const stack: number[] = [];
     for (;;) {
       const t = this.types[id];
@@ -456,6 +482,7 @@ class CDumper {
 
   /** The declarator, innermost type first (the stack's top), as C's inside-out syntax needs. */
   private emitTypeChain(stack: number[], fname: string, lvl: number): void {
+    this.step(stack[stack.length - 1] ?? 0);
     let lastWasPtr = true;
     while (stack.length) {
       const id = stack.pop()!;

@@ -30,11 +30,15 @@ const num = (v: bigint): bigint | number => (v >= -(2n ** 53n) && v <= 2n ** 53n
 export function decodeBtfValue(btf: Btf, id: number, bytes: Uint8Array, file = '<btf>'): BtfValue {
   const size = typeSize(btf, id, file);
   if (bytes.length < size) throw new LoaderError('BTF_INVALID', file, undefined, `${typeName(btf, id)} needs ${size} bytes, the record has ${bytes.length}`);
-  return decodeAt(btf, id, bytes, 0, 0, file);
+  // every value decoded counts: zero-sized elements (`struct {} x[4294967295]`) or wide nesting
+  // could otherwise ask for billions of them from a few bytes
+  const budget = { left: Math.max(4 * bytes.length, 1 << 16) };
+  return decodeAt(btf, id, bytes, 0, 0, file, budget);
 }
 
-function decodeAt(btf: Btf, id: number, bytes: Uint8Array, byteOff: number, depth: number, file: string): BtfValue {
+function decodeAt(btf: Btf, id: number, bytes: Uint8Array, byteOff: number, depth: number, file: string, budget: { left: number }): BtfValue {
   if (depth > 32) throw new LoaderError('BTF_INVALID', file, undefined, `type ${id} nests too deeply`);
+  if (--budget.left < 0) throw new LoaderError('BTF_INVALID', file, undefined, `type ${id} has too many values to decode from a ${bytes.length}-byte record`);
   const t = skipModsAndTypedefs(btf, id);
   switch (t.kind) {
     case 1: {
@@ -54,7 +58,8 @@ function decodeAt(btf: Btf, id: number, bytes: Uint8Array, byteOff: number, dept
         const end = raw.indexOf(0);
         return new TextDecoder().decode(end < 0 ? raw : raw.subarray(0, end));
       }
-      return Array.from({ length: t.nelems }, (_, i) => decodeAt(btf, t.elemType, bytes, byteOff + i * esize, depth + 1, file));
+      if (t.nelems > budget.left) throw new LoaderError('BTF_INVALID', file, undefined, `type ${id} has too many values to decode from a ${bytes.length}-byte record`);
+      return Array.from({ length: t.nelems }, (_, i) => decodeAt(btf, t.elemType, bytes, byteOff + i * esize, depth + 1, file, budget));
     }
     case 4:
     case 5: {
@@ -66,7 +71,7 @@ function decodeAt(btf: Btf, id: number, bytes: Uint8Array, byteOff: number, dept
           let v = readUnsigned(bytes, byteOff * 8 + m.bitOffset, m.bitfieldSize);
           if (mt.kind === 1 && mt.encoding & BTF_INT_SIGNED) v = BigInt.asIntN(m.bitfieldSize, v);
           out[name] = num(v);
-        } else out[name] = decodeAt(btf, m.type, bytes, byteOff + m.bitOffset / 8, depth + 1, file);
+        } else out[name] = decodeAt(btf, m.type, bytes, byteOff + m.bitOffset / 8, depth + 1, file, budget);
       });
       return out;
     }

@@ -26,10 +26,13 @@ export const tracing: ProgTypeInfo = Object.freeze<ProgTypeInfo>({
   helperAttach: Object.freeze({
     126: { only: [BpfAttachType.TRACE_ITER] }, 127: { only: [BpfAttachType.TRACE_ITER] }, 150: { only: [BpfAttachType.TRACE_ITER] },
   }),
-  // check_return_code: tp_btf and fmod_ret programs may return anything (fentry/fexit: 0, never loaded here).
+  // check_return_code: tp_btf and fmod_ret programs may return anything; fentry and fexit return 0
+  // (loaded only by a kernel with trampolines, VerifyOptions.trampolines).
   retRange: null,
   // iterators return 0 (continue) or 1 (show the same object again): check_return_code's default range
-  retRangeByAttach: Object.freeze({ [BpfAttachType.TRACE_ITER]: [0, 1] as const }),
+  retRangeByAttach: Object.freeze({
+    [BpfAttachType.TRACE_ITER]: [0, 1] as const, [BpfAttachType.TRACE_FENTRY]: [0, 0] as const, [BpfAttachType.TRACE_FEXIT]: [0, 0] as const,
+  }),
   pktAccess: false,
   ldAbs: false,
 });
