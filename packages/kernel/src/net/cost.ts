@@ -16,8 +16,20 @@ export interface NetCosts {
   devQueueXmit: number;
   /** A redirect (skb_do_redirect, xdp_do_generic_redirect). */
   redirect: number;
-  /** Handing the packet to the stack queue (the socket layer comes later). */
+  /** Handing the packet to the stack (ip_rcv / arp_rcv dispatch). */
   deliver: number;
+  /** ip_rcv_core's checks and the input route (ip_route_input_noref). */
+  ipRcv: number;
+  /** An output route lookup (ip_route_output_key) for a packet the host sends. */
+  routing: number;
+  /** Calling netfilter at one hook (the rules it evaluates charge their own cost there). */
+  netfilterHook: number;
+  /** Socket demux and queueing (udp_rcv / tcp_v4_rcv up to the receive queue). */
+  sockDeliver: number;
+  /** Building the skb for a received frame (napi_build_skb, eth_type_trans): what native XDP saves. */
+  skbAlloc: number;
+  /** A native (driver) XDP hook around the program: the xdp_buff on the driver's own page. */
+  xdpNative: number;
 }
 
 export const DEFAULT_NET_COSTS: Readonly<NetCosts> = {
@@ -28,4 +40,10 @@ export const DEFAULT_NET_COSTS: Readonly<NetCosts> = {
   devQueueXmit: 80,
   redirect: 40,
   deliver: 30,
+  ipRcv: 40,
+  routing: 30,
+  netfilterHook: 20,
+  sockDeliver: 60,
+  skbAlloc: 60,
+  xdpNative: 15,
 };

@@ -3,8 +3,8 @@
  *
  * Receive (__netif_receive_skb_core): count, XDP (do_xdp_generic; a veth's
  * native hook runs at the same point in this model), VLAN untag, the packet
- * taps, tc ingress (sch_handle_ingress), then the stack: the packet is queued
- * on the device's `delivered` list (netfilter and sockets come later).
+ * taps, tc ingress (sch_handle_ingress), then the stack: the packet is recorded
+ * on the device's `delivered` list and handed to IPv4 (ipv4/ip_input.ts) or ARP.
  * Transmit (__dev_queue_xmit): tc egress (sch_handle_egress), the taps, then
  * the driver (veth: the peer receives; loopback: itself).
  */
@@ -16,7 +16,9 @@ import type { NetDevice } from './netdevice';
 import type { Network } from './network';
 import { BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, BPF_F_INGRESS, clearRedirect, takeRedirect } from './redirect';
 import { runTcChain } from './sch_clsact';
-import { cloneSkb, ETH_HLEN, vlanUntag, withVlanTag, type NetSkb } from './skbuff';
+import { cloneSkb, ETH_HLEN, ethTypeTrans, PACKET_HOST, vlanUntag, withVlanTag, type NetSkb } from './skbuff';
+import { ipRcv } from './ipv4/ip_input';
+import { arpRcv } from './ipv4/arp';
 import { tracePacket, traceTracepoint } from './trace';
 import { runXdpOnSkb, XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX, xdpActName } from './xdp';
 
@@ -43,7 +45,9 @@ export function netifRx(net: Network, dev: NetDevice, skb: NetSkb): void {
 /** __netif_receive_skb_core for one packet taken off the backlog. */
 export function netifReceiveSkb(net: Network, dev: NetDevice, skb: NetSkb, anotherRound = false): void {
   const k = net.kernel;
-  net.charge(net.costs.netifReceive);
+  // Native XDP runs in the driver before any skb exists; everything else pays for the skb first.
+  const native = dev.xdp?.mode === 'native' && !skb.redirected;
+  if (!native) net.charge(net.costs.skbAlloc + net.costs.netifReceive);
   skb.iif = dev.ifindex;
   if (!anotherRound) {
     dev.stats.rxPackets++;
@@ -52,13 +56,16 @@ export function netifReceiveSkb(net: Network, dev: NetDevice, skb: NetSkb, anoth
   }
   // Reinjected packets (a tc redirect) skip generic XDP, as netif_receive_generic_xdp does.
   if (dev.xdp && !skb.redirected) {
-    net.charge(net.costs.xdpGeneric);
+    net.charge(native ? net.costs.xdpNative : net.costs.xdpGeneric);
     const prog = dev.xdp.prog;
     clearRedirect(k);
+    net.packetNs = dev.ns;
     const act = runXdpOnSkb(k, prog, skb, dev.ifindex, `xdp:${dev.name}`);
+    net.packetNs = undefined;
     trace(net, dev, 'xdp', xdpActName(act), skb.data);
     switch (act) {
       case XDP_PASS:
+        if (native) net.charge(net.costs.skbAlloc + net.costs.netifReceive);
         break;
       case XDP_TX:
         skb.meta = new Uint8Array(0);
@@ -86,7 +93,9 @@ export function netifReceiveSkb(net: Network, dev: NetDevice, skb: NetSkb, anoth
   if (!dev.tcIngress.empty) {
     net.charge(net.costs.tcHook);
     clearRedirect(k);
+    net.packetNs = dev.ns;
     const r = runTcChain(k, dev.tcIngress, dev, skb, true);
+    net.packetNs = undefined;
     trace(net, dev, 'tc_ingress', TC_ACT_NAMES[r.verdict] ?? String(r.verdict), withVlanTag(skb));
     switch (r.verdict) {
       case TC_ACT_SHOT:
@@ -106,6 +115,17 @@ export function netifReceiveSkb(net: Network, dev: NetDevice, skb: NetSkb, anoth
   const data = withVlanTag(skb);
   dev.delivered.push({ tsNs: k.clock.monotonicNs, data, mark: skb.mark, priority: skb.priority, vlan: skb.vlan, meta: skb.meta });
   trace(net, dev, 'deliver', '', data);
+  stackRcv(dev, skb);
+}
+
+/** The protocol handlers (ptype_base): IPv4 and ARP; other EtherTypes have none (IPv6 is not modelled). */
+function stackRcv(dev: NetDevice, skb: NetSkb): void {
+  if (skb.data.length < ETH_HLEN) return;
+  const { pktType, protocol } = ethTypeTrans(skb.data, dev.mac);
+  skb.pktType = dev.kind === 'loopback' ? PACKET_HOST : pktType;
+  skb.nh = ETH_HLEN;
+  if (protocol === 0x0800) ipRcv(dev.ns, dev, skb);
+  else if (protocol === 0x0806 && !skb.vlan) arpRcv(dev.ns, dev, skb);
 }
 
 /** __dev_queue_xmit: tc egress, the taps, the driver. */
@@ -132,7 +152,9 @@ function egressAndXmit(net: Network, dev: NetDevice, skb: NetSkb): void {
   if (!dev.tcEgress.empty) {
     net.charge(net.costs.tcHook);
     clearRedirect(k);
+    net.packetNs = dev.ns;
     const r = runTcChain(k, dev.tcEgress, dev, skb, false);
+    net.packetNs = undefined;
     trace(net, dev, 'tc_egress', TC_ACT_NAMES[r.verdict] ?? String(r.verdict), withVlanTag(skb));
     switch (r.verdict) {
       case TC_ACT_SHOT:

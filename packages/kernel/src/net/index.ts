@@ -1,9 +1,22 @@
 /** The packet path: namespaces, devices, XDP and tc (docs/network.md). */
 export { Network, type NetworkOptions } from './network';
-export { NetNs } from './netns';
+export { NetNs, type NetSysctl } from './netns';
+export type { NetfilterHooks, NfHookName, NfHookIo, NfVerdict, NfRejectWith } from './netfilter_hooks';
+export type { NetSkb } from './skbuff';
+export { Fib, type FibRoute, type RouteSpec, type RtnType } from './ipv4/fib';
+export { Devinet, type InIfaddr } from './ipv4/devinet';
+export { NeighTable, type Neighbour, type NudState } from './neighbour';
+export { ip4, ip4Text, cidr } from './ipv4/inaddr';
+export { routeOutput, type RouteOut } from './ipv4/ip_output';
+export { Sock, TCP, TCP_STATE_NAMES } from './sock';
+export { TcpSock } from './ipv4/tcp';
+export { UdpSock } from './ipv4/udp';
+export { RawSock } from './ipv4/raw';
+export { PacketSock } from './af_packet';
 export { NetDevice, type DevStats, type CapturedPacket, type DeliveredPacket, type DeviceKind, type ProgLike } from './netdevice';
 export { createVethPair, macOf, type VethOptions } from './veth';
 export { TcChain, execOpcode, TC_ACT_NAMES, type TcFilter, type TcAttachOptions } from './cls_bpf';
 export { XDP_ACT_NAMES, xdpActName, XDP_FLAGS_SKB_MODE, XDP_FLAGS_DRV_MODE, XDP_FLAGS_UPDATE_IF_NOEXIST, type XdpAttachment } from './xdp';
 export { DEFAULT_NET_COSTS, type NetCosts } from './cost';
 export { packetSummary, type NetTraceRecord, type NetEvent } from './trace';
+export * from './netfilter';

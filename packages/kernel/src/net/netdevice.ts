@@ -12,6 +12,8 @@ import { TcChain, type TcAttachOptions, type TcFilter } from './cls_bpf';
 import { devQueueXmit, netifRx } from './dev';
 import type { NetNs } from './netns';
 import { newSkb } from './skbuff';
+import { packetTap } from './af_packet';
+import { cidr } from './ipv4/inaddr';
 import { XDP_FLAGS_DRV_MODE, XDP_FLAGS_HW_MODE, XDP_FLAGS_MASK, XDP_FLAGS_SKB_MODE, XDP_FLAGS_UPDATE_IF_NOEXIST, type XdpAttachment } from './xdp';
 
 export interface DevStats {
@@ -83,8 +85,17 @@ export class NetDevice implements KernelObjectRef {
     return this.ifindex;
   }
 
+  /** `ip link set X up|down` (dev_change_flags IFF_UP); loopback coming up gets 127.0.0.1/8. */
   setUp(up: boolean): this {
     this.up = up;
+    if (up && this.kind === 'loopback') this.ns.devinet.loopbackUp(this);
+    return this;
+  }
+
+  /** `ip addr add A/P dev X` */
+  addAddress(cidrText: string): this {
+    const [a, p] = cidr(cidrText, `${this.name} address`);
+    this.ns.devinet.add(this, a, p);
     return this;
   }
 
@@ -161,6 +172,7 @@ export class NetDevice implements KernelObjectRef {
   /** dev_queue_xmit_nit / deliver_skb: what a packet socket on the device would get. */
   tap(dir: 'in' | 'out', data: Uint8Array): void {
     if (this.capture) this.capture.push({ tsNs: this.ns.network.kernel.clock.monotonicNs, dir, data: data.slice() });
+    packetTap(this, dir, data);
   }
 
   /** The capture as a classic pcap file (Ethernet, nanosecond timestamps). */

@@ -6,8 +6,30 @@
  * one given, from 1 up).
  */
 import { BpfsimError } from '@bpfsim/uapi';
+import { InumAllocator, NS_INIT_INO, NsCommon } from '../ns/ns_common';
+import type { NetNamespace } from '../ns/net_namespace';
 import { NetDevice, type DeviceKind } from './netdevice';
 import type { Network } from './network';
+import type { NetfilterHooks } from './netfilter_hooks';
+import { Fib, type FibRoute } from './ipv4/fib';
+import { addRouteText } from './ipv4/route_text';
+import { Devinet } from './ipv4/devinet';
+import { NeighTable } from './neighbour';
+import { SockTables } from './inet_hashtables';
+
+/** The per-namespace sysctls the stack reads (net.ipv4.*, net.core.*), at their defaults. */
+export interface NetSysctl {
+  /** net.ipv4.ip_forward */
+  ipForward: boolean;
+  /** net.ipv4.ip_local_port_range */
+  ipLocalPortRange: [number, number];
+  /** net.ipv4.ip_default_ttl */
+  ipDefaultTtl: number;
+  /** net.core.somaxconn */
+  somaxconn: number;
+  /** net.ipv4.tcp_fin_timeout in ns (TIME_WAIT lasts TCP_TIMEWAIT_LEN, 60 s, whatever it says). */
+  tcpTimewaitNs: bigint;
+}
 
 /** IFNAMSIZ - 1 */
 const MAX_NAME = 15;
@@ -15,15 +37,52 @@ const ETH_DATA_LEN = 1500;
 /** Loopback's MTU (LOOPBACK_MTU: 64 KiB). */
 const LOOPBACK_MTU = 65536;
 
-export class NetNs {
+export class NetNs extends NsCommon implements NetNamespace {
   private readonly byIndex = new Map<number, NetDevice>();
   private readonly byName = new Map<string, NetDevice>();
   /** The last ifindex given (net->ifindex). */
   private lastIfindex = 0;
   readonly lo: NetDevice;
+  readonly sysctl: NetSysctl = { ipForward: false, ipLocalPortRange: [32768, 60999], ipDefaultTtl: 64, somaxconn: 4096, tcpTimewaitNs: 60_000_000_000n };
+  readonly fib = new Fib();
+  readonly devinet = new Devinet(this.fib);
+  readonly arp = new NeighTable();
+  readonly socks = new SockTables();
+  /**
+   * Packets the IP stack dropped, by reason (the kernel's SKB_DROP_REASON_* names, lower case):
+   * counted rather than traced, as the kernel counts them (kfree_skb's reasons, SNMP counters).
+   */
+  readonly drops = new Map<string, number>();
+  /** Netlink port ids in use (netlink_insert's table). */
+  readonly netlinkPorts = new Set<number>();
+  /** Netfilter's hooks (net/netfilter/); absent: every hook accepts. */
+  netfilter?: NetfilterHooks;
 
-  constructor(readonly network: Network, readonly name: string) {
+  /**
+   * `inums` undefined: init_net (its fixed inode number). `loUp`: loopback starts up with
+   * 127.0.0.1/8 (init_net after boot, and namespaces made through the Network API); a
+   * namespace made by CLONE_NEWNET starts with loopback down, as Linux does.
+   */
+  constructor(readonly network: Network, readonly name: string, inums?: InumAllocator, loUp = true) {
+    super('net', inums ? inums.alloc() : NS_INIT_INO.net, inums);
     this.lo = this.register('lo', 'loopback', new Uint8Array(6), LOOPBACK_MTU);
+    this.lo.up = false;
+    if (loUp) this.lo.setUp(true);
+  }
+
+  /** `ip route add TEXT` in this namespace (ipv4/route_text.ts). */
+  addRoute(text: string): FibRoute {
+    return addRouteText(this, text);
+  }
+
+  /** Count a drop of the stack. */
+  drop(reason: string): void {
+    this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
+  }
+
+  /** copy_net_ns: a namespace of a process (CLONE_NEWNET), loopback down. */
+  createChild(inums: InumAllocator): NetNs {
+    return this.network.createProcessNs(inums);
   }
 
   /** register_netdevice: a new device under a free name, with the next ifindex (or the one asked for). */

@@ -13,6 +13,7 @@ import { netifReceiveSkb } from './dev';
 import type { NetDevice } from './netdevice';
 import { NetNs } from './netns';
 import type { NetSkb } from './skbuff';
+import type { InumAllocator } from '../ns/ns_common';
 import { createVethPair, type VethOptions } from './veth';
 
 export interface NetworkOptions {
@@ -33,17 +34,37 @@ export class Network {
   constructor(readonly kernel: Kernel, o: NetworkOptions = {}) {
     this.costs = { ...DEFAULT_NET_COSTS, ...o.costs };
     this.maxBacklogRun = o.maxBacklogRun ?? 100000;
-    this.init = this.createNs('init');
-    // Devmap values name devices of the namespace the map's user lives in; processes are not
-    // tied to network namespaces yet, so that is the initial namespace.
-    kernel.bpf.resolveIfindex = (ifindex) => this.init.deviceByIndex(ifindex);
+    this.init = new NetNs(this, 'init');
+    this.spaces.set('init', this.init);
+    kernel.adoptNetwork(this);
+    // Devmap values name devices of the namespace of the task that updates the map (its
+    // current task's), the initial namespace when no process is current.
+    kernel.bpf.resolveIfindex = (ifindex) => this.currentNs().deviceByIndex(ifindex);
   }
 
-  /** `ip netns add NAME` */
-  createNs(name: string): NetNs {
+  /** The net namespace of the kernel's current task (init_net when it is not a process of the world). */
+  currentNs(): NetNs {
+    const cur = this.kernel.current as { nsproxy?: { net?: unknown } };
+    const n = cur.nsproxy?.net;
+    return n instanceof NetNs && n.network === this ? n : this.init;
+  }
+
+  /**
+   * `ip netns add NAME`. The namespace gets a proc inode number from the kernel world (booting
+   * it) and, unlike Linux's, an up loopback (the packet path's tests send on it directly).
+   */
+  createNs(name: string, o: { loUp?: boolean } = {}): NetNs {
     if (this.spaces.has(name)) throw new BpfsimError('EEXIST', `network namespace ${name} exists`);
-    const ns = new NetNs(this, name);
+    const ns = new NetNs(this, name, this.kernel.world.inums, o.loUp ?? true);
     this.spaces.set(name, ns);
+    return ns;
+  }
+
+  /** copy_net_ns: a process's new namespace, named net:<inode number>, loopback down. */
+  createProcessNs(inums: InumAllocator): NetNs {
+    const ns = new NetNs(this, '', inums, false);
+    (ns as { name: string }).name = `net:${ns.inum}`;
+    this.spaces.set(ns.name, ns);
     return ns;
   }
 
@@ -61,6 +82,21 @@ export class Network {
   /** `ip link add NAME type veth peer name PEER [netns PEERNS]` */
   addVeth(ns: NetNs, name: string, peerNs: NetNs, peerName: string, o?: VethOptions): [NetDevice, NetDevice] {
     return createVethPair(ns, name, peerNs, peerName, o);
+  }
+
+  /** The namespace of the packet whose programs are running (bpf_fib_lookup's dev_net(skb->dev)). */
+  packetNs: NetNs | undefined;
+  private sockCookies = 0;
+  /** sock_gen_cookie: sockets numbered in creation order from 1. */
+  nextSockCookie(): number {
+    return ++this.sockCookies;
+  }
+
+  /** Set by the syscall layer: retry the sleeping syscalls (World.wake). */
+  onWake: (() => void) | undefined;
+  /** A socket's state changed: sleepers re-check (sk_data_ready / sk_state_change). */
+  wakeSleepers(): void {
+    this.onWake?.();
   }
 
   /** 02:00:00:00:xx:xx, counting up: deterministic stand-ins for eth_hw_addr_random. */

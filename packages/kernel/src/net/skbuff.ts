@@ -17,6 +17,10 @@ export interface NetSkb {
   iif: number;
   /** Set once a tc/XDP redirect moved it (skb_is_redirected): generic XDP then passes it untouched. */
   redirected: boolean;
+  /** The network header's offset in data (skb_network_offset): 14 on receive, 0 before a sent packet's link header. */
+  nh?: number;
+  /** eth_type_trans's pkt_type (PACKET_HOST, ...), set when the stack takes the packet. */
+  pktType?: number;
 }
 
 export const ETH_HLEN = 14;

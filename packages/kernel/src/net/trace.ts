@@ -13,7 +13,7 @@ export type NetTraceRecord =
   /** A tracepoint the packet path fires (xdp:xdp_exception, xdp:xdp_redirect_err). */
   | { kind: 'net_tracepoint'; t: string; name: string; progId: number; act: number; ifindex: number; toIfindex: number; err: number };
 
-export type NetEvent = 'rx' | 'tx' | 'xdp' | 'tc_ingress' | 'tc_egress' | 'deliver' | 'drop' | 'redirect';
+export type NetEvent = 'rx' | 'tx' | 'xdp' | 'tc_ingress' | 'tc_egress' | 'deliver' | 'drop' | 'redirect' | 'arp' | 'ip_rcv' | 'forward' | 'local_in' | 'local_out' | 'sock';
 
 const hexOf = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
 
