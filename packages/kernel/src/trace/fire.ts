@@ -15,6 +15,7 @@ import { tracepointFormat } from './formats';
 import { tracepointRecord, type TracepointFormat } from '../bpf/ctx/tracepoint';
 import { rawTracepointArgs } from '../bpf/ctx/tracing';
 import type { TaskObjects } from './task-objects';
+import type { BlkRequest, VirtioIrq } from '../block/blk-mq';
 
 /** What the process model reports as it happens (src/kernel, src/syscalls call these). */
 export interface TaskEvents {
@@ -34,7 +35,19 @@ export interface TaskEvents {
   exit(t: TaskStruct, groupDead: boolean): void;
   /** The task_struct is freed (release_task; Linux does it an RCU grace period later). */
   free(t: TaskStruct): void;
+  /** cgroup:cgroup_mkdir / cgroup_rmdir / cgroup_attach_task and oom:mark_victim (src/cgroup). */
+  cgroupEvent?(e: CgroupTraceEvent): void;
+  /** __send_signal_locked's trace_signal_generate (result: TRACE_SIGNAL_*), in the sender's context. */
+  signalGenerate?(sig: number, target: TaskStruct, group: boolean, result: number, from?: TaskStruct): void;
+  /** get_signal's trace_signal_deliver, in the target's context. */
+  signalDeliver?(sig: number, target: TaskStruct, handler: bigint, flags: bigint): void;
 }
+
+/** A cgroup event in the terms its tracepoint records (cgroup paths are absolute in the hierarchy). */
+export type CgroupTraceEvent =
+  | { kind: 'mkdir' | 'rmdir'; by: TaskStruct; level: number; id: bigint; path: string }
+  | { kind: 'attach'; by: TaskStruct; level: number; id: bigint; path: string; task: TaskStruct }
+  | { kind: 'mark_victim'; by: TaskStruct; task: TaskStruct; rssPages: number };
 
 type Values = Record<string, bigint | number | Uint8Array>;
 
@@ -95,7 +108,7 @@ export class KernelTracepoints implements TaskEvents {
    * Run the programs of one event with `current` as the running task: tracepoint programs on the
    * record, then raw_tracepoint and tp_btf programs on the arguments (each in attach order).
    */
-  private fire(current: TaskStruct, h: EventHooks, record: () => Values, args: () => bigint[], sync: readonly TaskStruct[] = []): void {
+  private fire(current: TaskStruct, h: EventHooks, record: () => Values, args: () => bigint[], sync: readonly TaskStruct[] = [], cpu_?: number): void {
     if (!this.attached(h)) return;
     const objs = this.objects();
     objs.sync(current);
@@ -103,6 +116,8 @@ export class KernelTracepoints implements TaskEvents {
     const k = this.kernel;
     const prev = k.current;
     k.current = current;
+    // Programs run on the CPU the event happens on: the running task's (run queues).
+    const cpu = cpu_ ?? k.world.rq?.taskCpu(current);
     try {
       let rec: Uint8Array | undefined;
       for (const n of h.tp) {
@@ -111,14 +126,14 @@ export class KernelTracepoints implements TaskEvents {
         rec ??= tracepointRecord(h.format, { common_pid: current.pid, ...record() });
         // Read-only to the program: every link can share the one record.
         const bytes = rec;
-        k.hooks.fire(n, () => ({ ctx: { bytes, writable: false, struct: 'trace_entry' } }));
+        k.hooks.fire(n, () => ({ ctx: { bytes, writable: false, struct: 'trace_entry' }, cpu }));
       }
       let a: Uint8Array | undefined;
       for (const n of h.raw) {
         if (!k.hooks.links(n).length) continue;
         a ??= rawTracepointArgs(args());
         const bytes = a;
-        k.hooks.fire(n, () => ({ ctx: { bytes, writable: false, struct: 'bpf_raw_tracepoint_args' } }));
+        k.hooks.fire(n, () => ({ ctx: { bytes, writable: false, struct: 'bpf_raw_tracepoint_args' }, cpu }));
       }
     } finally {
       k.current = prev;
@@ -143,6 +158,109 @@ export class KernelTracepoints implements TaskEvents {
       return h;
     }
     return undefined;
+  }
+
+  /**
+   * A tracepoint of the network stack (net/sock_trace.ts: sock:inet_sock_set_state,
+   * tcp:tcp_destroy_sock), with `current` as the running task (softirq work runs in the
+   * context of the task whose send caused it).
+   */
+  netEvent(current: TaskStruct, sys: string, event: string, record: () => Values, args: () => bigint[]): void {
+    this.fire(current, this.hooksOf(sys, event, true), record, args);
+  }
+
+  // ---- the scheduler's events (kernel/runqueue.ts reports them; include/trace/events/sched.h) ----
+
+  /** sched_switch, in prev's context on `cpu`: TP_PROTO(preempt, prev, next, prev_state). */
+  switched(cpu: number, prev: TaskStruct, next: TaskStruct, prevState: number, preempt: boolean): void {
+    const objs = () => this.objects();
+    this.fire(prev, this.hooksOf('sched', 'sched_switch', true), () => ({
+      prev_comm: commBytes(prev.comm), prev_pid: prev.pid, prev_prio: DEFAULT_PRIO,
+      prev_state: BigInt(switchStateReport(preempt, prevState, prev)),
+      next_comm: commBytes(next.comm), next_pid: next.pid, next_prio: DEFAULT_PRIO,
+    }), () => [preempt ? 1n : 0n, objs().of(prev).addr, objs().of(next).addr, BigInt(prevState)], [prev, next], cpu);
+  }
+
+  /** try_to_wake_up: sched_waking in the waker's context, then sched_wakeup once `t` is placed on `cpu`. */
+  wakeup(t: TaskStruct, cpu: number): void {
+    const waker = this.waker(t);
+    const rec = () => ({ comm: commBytes(t.comm), pid: t.pid, prio: DEFAULT_PRIO, target_cpu: cpu });
+    const args = () => [this.objects().of(t).addr];
+    this.fire(waker, this.hooksOf('sched', 'sched_waking', true), rec, args, [t]);
+    this.fire(waker, this.hooksOf('sched', 'sched_wakeup', true), rec, args, [t]);
+  }
+
+  /** wake_up_new_task: sched_wakeup_new in the parent's context. */
+  wakeupNew(t: TaskStruct, cpu: number): void {
+    this.fire(this.waker(t), this.hooksOf('sched', 'sched_wakeup_new', true), () => ({
+      comm: commBytes(t.comm), pid: t.pid, prio: DEFAULT_PRIO, target_cpu: cpu,
+    }), () => [this.objects().of(t).addr], [t]);
+  }
+
+  // ---- the block layer's requests (block/blk-mq.ts; include/trace/events/block.h) ----
+
+  /** block_io_start/rq_insert/rq_issue/rq_complete/io_done of `rq`, in `current`'s context on `cpu`. */
+  request(event: 'block_io_start' | 'block_rq_insert' | 'block_rq_issue' | 'block_rq_complete' | 'block_io_done', current: TaskStruct, cpu: number, rq: BlkRequest): void {
+    const h = this.hooksOf('block', event, true);
+    if (!this.attached(h)) return;
+    const complete = event === 'block_rq_complete';
+    const common = { dev: rq.disk.devt, sector: rq.sector, nr_sector: Math.ceil(rq.bytes / 512), ioprio: 0, rwbs: cstr(rq.rwbs), cmd: new Uint8Array([0]) };
+    this.fire(current, h, () => (complete ? { ...common, error: 0 } : { ...common, bytes: rq.bytes, comm: commBytes(current.comm) }), () => {
+      const addr = rq.object(this.objects().objs).addr;
+      return complete ? [addr, 0n, BigInt(rq.bytes)] : [addr];
+    }, [], cpu);
+  }
+
+  /** irq:irq_handler_entry/exit and irq:softirq_raise/entry/exit of a device interrupt, on `cpu`. */
+  interrupt(phase: 'irq_entry' | 'softirq_raise' | 'irq_exit' | 'softirq_entry' | 'softirq_exit', current: TaskStruct, cpu: number, irq: VirtioIrq): void {
+    const event = phase === 'irq_entry' ? 'irq_handler_entry' : phase === 'irq_exit' ? 'irq_handler_exit' : phase;
+    const h = this.hooksOf('irq', event, true);
+    if (!this.attached(h)) return;
+    const action = () => {
+      // struct irqaction as the handler tools read it: irq and name
+      const a = this.objects().objs.alloc('irqaction');
+      a.set('irq', BigInt(irq.irq));
+      a.set('name', this.objects().objs.allocString(irq.name));
+      return a.addr;
+    };
+    if (phase === 'irq_entry') this.fire(current, h, () => ({ irq: irq.irq, name: cstr(irq.name) }), () => [BigInt(irq.irq), action()], [], cpu);
+    else if (phase === 'irq_exit') this.fire(current, h, () => ({ irq: irq.irq, ret: 1 }), () => [BigInt(irq.irq), action(), 1n], [], cpu);
+    else this.fire(current, h, () => ({ vec: irq.vec }), () => [BigInt(irq.vec)], [], cpu);
+  }
+
+  // ---- signals (include/trace/events/signal.h) ----
+
+  signalGenerate(sig: number, target: TaskStruct, group: boolean, result: number, from?: TaskStruct): void {
+    const h = this.hooksOf('signal', 'signal_generate', true);
+    if (!this.attached(h)) return;
+    // kill(2) fills siginfo with SI_USER (code 0); the model does not keep the signal's origin further
+    this.fire(from ?? this.waker(target), h, () => ({
+      sig, errno: 0, code: 0, comm: commBytes(target.comm), pid: target.pid, group: group ? 1 : 0, result,
+    }), () => {
+      const info = this.objects().objs.alloc('kernel_siginfo');
+      info.set('si_signo', BigInt(sig));
+      return [BigInt(sig), info.addr, this.objects().of(target).addr, group ? 1n : 0n, BigInt(result)];
+    }, [target]);
+  }
+
+  signalDeliver(sig: number, target: TaskStruct, handler: bigint, flags: bigint): void {
+    const h = this.hooksOf('signal', 'signal_deliver', true);
+    if (!this.attached(h)) return;
+    this.fire(target, h, () => ({ sig, errno: 0, code: 0, sa_handler: handler, sa_flags: flags }), () => {
+      const objs = this.objects().objs;
+      const info = objs.alloc('kernel_siginfo');
+      info.set('si_signo', BigInt(sig));
+      const ka = objs.alloc('k_sigaction');
+      ka.set('sa.sa_handler', handler);
+      ka.set('sa.sa_flags', flags);
+      return [BigInt(sig), info.addr, ka.addr];
+    });
+  }
+
+  /** The task doing a wakeup: current when it is a world task, else the woken one. */
+  private waker(t: TaskStruct): TaskStruct {
+    const cur = this.kernel.current as TaskStruct;
+    return typeof (cur as Partial<TaskStruct>).realParent === 'object' ? cur : t;
   }
 
   sysEnter(t: TaskStruct, nr: number, name: string, args: readonly number[]): void {
@@ -174,6 +292,26 @@ export class KernelTracepoints implements TaskEvents {
     // syscall_exit_work: trace_sys_exit (raw_syscalls) fires before the per-syscall event.
     this.fire(t, raw, () => ({ id: nr, ret: BigInt(ret) }), () => [regs.addr, BigInt(ret)]);
     if (sys) this.fire(t, sys, () => ({ __syscall_nr: nr, ret: BigInt(ret) }), () => []);
+  }
+
+  /** The cgroup and oom tracepoints, for tracepoint programs (raw_tp/tp_btf would need struct cgroup objects); hierarchy_id 0 is v2's. */
+  cgroupEvent(e: CgroupTraceEvent): void {
+    if (e.kind === 'mark_victim') {
+      const t = e.task;
+      // total_vm and anon_rss: the pages the memory controller charged (kB for the rss fields, as 6.18 prints).
+      this.fire(e.by, this.hooksOf('oom', 'mark_victim', false), () => ({
+        pid: t.pid, comm: cstr(t.comm), total_vm: e.rssPages, anon_rss: e.rssPages * 4, file_rss: 0, shmem_rss: 0, uid: t.cred.uid, pgtables: 0, oom_score_adj: 0,
+      }), () => []);
+      return;
+    }
+    if (e.kind === 'attach') {
+      const t = e.task;
+      this.fire(e.by, this.hooksOf('cgroup', 'cgroup_attach_task', false), () => ({
+        dst_root: 0, dst_level: e.level, dst_id: e.id, pid: t.pid, dst_path: cstr(e.path), comm: cstr(t.comm),
+      }), () => []);
+      return;
+    }
+    this.fire(e.by, this.hooksOf('cgroup', `cgroup_${e.kind}`, false), () => ({ root: 0, level: e.level, id: e.id, path: cstr(e.path) }), () => []);
   }
 
   newTask(parent: TaskStruct, child: TaskStruct, cloneFlags: number): void {
@@ -217,4 +355,22 @@ export class KernelTracepoints implements TaskEvents {
       comm: cstr(t.comm), pid: t.pid, prio: DEFAULT_PRIO,
     }), () => [this.objects().of(t).addr], [t]);
   }
+}
+
+/** TASK_REPORT_MAX: what sched_switch's record says for a preempted task. */
+const TASK_REPORT_MAX = 0x100;
+/** EXIT_DEAD, EXIT_ZOMBIE and the TASK_REPORT mask (include/linux/sched.h). */
+const EXIT_DEAD = 0x10, EXIT_ZOMBIE = 0x20, TASK_REPORT = 0x7f;
+
+/**
+ * __trace_sched_switch_state: a preempted task reports TASK_REPORT_MAX; otherwise the state's
+ * report index as a bit (a dying task: its exit_state, zombie or dead).
+ */
+export function switchStateReport(preempt: boolean, prevState: number, prev: TaskStruct): number {
+  if (preempt) return TASK_REPORT_MAX;
+  const exitState = prev.state === 'zombie' ? EXIT_ZOMBIE : prev.state === 'dead' ? EXIT_DEAD : 0;
+  const state = (prevState | exitState) & TASK_REPORT;
+  if (!state) return 0;
+  const index = 32 - Math.clz32(state); // fls()
+  return 1 << (index - 1);
 }

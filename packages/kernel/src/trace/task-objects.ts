@@ -15,6 +15,9 @@ import type { MmStruct } from '../mm/mm_struct';
 import type { NsProxy } from '../ns/nsproxy';
 import type { Pid } from '../kernel/pid';
 import type { PidNamespace } from '../ns/pid_namespace';
+import type { Inode } from '../fs/inode';
+import { FileObjects } from './file-objects';
+import { CgroupObjects } from './cgroup-objects';
 
 // include/linux/sched.h
 const TASK_RUNNING = 0;
@@ -30,7 +33,7 @@ const PF_KTHREAD = 0x200000;
 const BY = 'trace/task-objects.ts';
 declareModelledFields('task_struct', [
   'pid', 'tgid', 'comm', 'real_parent', 'parent', 'group_leader', '__state', 'exit_state', 'flags', 'exit_code', 'exit_signal',
-  'pdeath_signal', 'start_time', 'start_boottime', 'cred', 'real_cred', 'nsproxy', 'mm', 'active_mm', 'thread_pid',
+  'pdeath_signal', 'start_time', 'start_boottime', 'cred', 'real_cred', 'nsproxy', 'mm', 'active_mm', 'thread_pid', 'files', 'cgroups',
 ], BY);
 declareModelledFields('cred', ['uid', 'gid', 'suid', 'sgid', 'euid', 'egid', 'fsuid', 'fsgid', 'cap_inheritable', 'cap_permitted', 'cap_effective', 'cap_bset', 'cap_ambient'], BY);
 declareModelledFields('mm_struct', ['arg_start', 'arg_end', 'env_start', 'env_end', 'start_stack', 'start_brk', 'brk'], BY);
@@ -56,9 +59,15 @@ export class TaskObjects {
   /** What each task's object was last written from: a write is skipped when nothing changed. */
   private readonly written = new Map<TaskStruct, unknown[]>();
   private regsAt: { offsets: number[]; size: number } | undefined;
+  /** struct file, dentry, inode, files_struct (file-objects.ts). */
+  readonly files: FileObjects;
+  /** The descriptors each task's files_struct was last written with. */
+  private readonly fdsWritten = new Map<TaskStruct, unknown[]>();
 
-  constructor(mem: AddressSpace) {
+  /** `root` is the root directory (the root dentry's inode). */
+  constructor(mem: AddressSpace, root: () => Inode | undefined = () => undefined) {
     this.objs = new KernelObjects(mem);
+    this.files = new FileObjects(this.objs, () => root() as Inode);
   }
 
   /** The task's task_struct (allocated on first use; its address is the task's for good). */
@@ -100,6 +109,7 @@ export class TaskObjects {
   /** Rewrite `t`'s objects from the model, with its ancestors and group leader (what a CO-RE chain reaches). */
   sync(t: TaskStruct): KObj {
     const o = this.write(t);
+    this.writeFiles(t, o);
     this.write(t.groupLeader);
     for (let p = t.realParent, n = 0; n < 64; p = p.realParent, n++) {
       this.write(p);
@@ -108,11 +118,23 @@ export class TaskObjects {
     return o;
   }
 
+  /** task->files → files_struct → fdtable → fd[]: rewritten when the descriptors changed. */
+  private writeFiles(t: TaskStruct, o: KObj): void {
+    const fs = t.files;
+    if (!fs || !t.alive) return;
+    const open = fs.openFds();
+    const now: unknown[] = open.flatMap((fd) => [fd, fs.get(fd)]);
+    const before = this.fdsWritten.get(t);
+    if (before && before.length === now.length && before.every((f, i) => f === now[i]) && o.get('files') !== 0n) return;
+    this.fdsWritten.set(t, now);
+    o.set('files', this.files.filesStruct(fs));
+  }
+
   private write(t: TaskStruct): KObj {
     const o = this.of(t);
     const m = t.mm;
     const now: unknown[] = [t.pid, t.tgid, t.comm, t.realParent, t.groupLeader, t.state, t.exiting, t.forkNoExec, t.exitCode, t.exitSignal,
-      t.pdeathSignal, t.startTime, t.cred, t.nsproxy, m, m?.argStart, m?.argEnd, m?.envStart, m?.envEnd, m?.startStack, m?.startBrk, m?.brk, t.pidStruct];
+      t.pdeathSignal, t.startTime, t.cred, t.nsproxy, m, m?.argStart, m?.argEnd, m?.envStart, m?.envEnd, m?.startStack, m?.startBrk, m?.brk, t.pidStruct, t.cgroup];
     const before = this.written.get(t);
     if (before && before.every((v, i) => v === now[i])) return o;
     this.written.set(t, now);
@@ -139,8 +161,11 @@ export class TaskObjects {
     o.set('mm', mm);
     o.set('active_mm', mm);
     o.set('thread_pid', this.pid(t.pidStruct));
+    // task->cgroups → css_set → dfl_cgrp (trace/cgroup-objects.ts).
+    if (t.cgroup) o.set('cgroups', (this.cgroupObjs ??= new CgroupObjects(this.objs)).cssSet(t.cgroup));
     return o;
   }
+  private cgroupObjs: CgroupObjects | undefined;
 
   private cred(c: Cred): KObj {
     let o = this.creds.get(c);
