@@ -95,7 +95,7 @@ describe('determinism', () => {
     const pr = kernel.trace.of('prog_run');
     // The printk saw the CPU the run was placed on, and the time the clock showed.
     expect(tp[0].text).toMatch(new RegExp(`^r=\\d+ cpu=${pr[0].cpu} t=${pr[0].t}$`));
-    expect(kernel.bpf.tracePipe[0]).toMatch(/^ {10}bpfsim-1000    \[00\d\] \.\.\.\.\.     1\.000000: bpf_trace_printk: r=\d+ cpu=\d t=1000000000$/);
+    expect(kernel.bpf.tracePipe[0]).toMatch(/^ {10}bpfsim-1000    \[00\d\] b\.\.11     1\.000000: bpf_trace_printk: r=\d+ cpu=\d t=1000000000$/);
     // The map holds, per CPU used, the last prandom value drawn there.
     const m = kernel.bpf.allMaps()[0];
     const last = kernel.trace.of('map_update').at(-1)!;

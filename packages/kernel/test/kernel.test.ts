@@ -98,9 +98,9 @@ describe('bpffs, links and hooks', () => {
     const k = newKernel();
     const a = load(k, 'call bpf_get_attach_cookie\nexit', KPROBE, 'a');
     const b = load(k, 'r0 = 7\nexit', KPROBE, 'b');
-    const la = k.bpf.linkCreate({ progFd: a, hook: 'kprobe/do_sys_open', cookie: 42n });
-    const lb = k.bpf.linkCreate({ progFd: b, hook: 'kprobe/do_sys_open' });
-    const fire = () => k.hooks.fire('kprobe/do_sys_open', () => ({ ctx: { bytes: ptRegs({ di: 1n }) } })).map((r) => r.r0);
+    const la = k.bpf.linkCreate({ progFd: a, hook: 'kprobe/do_sys_openat2', cookie: 42n });
+    const lb = k.bpf.linkCreate({ progFd: b, hook: 'kprobe/do_sys_openat2' });
+    const fire = () => k.hooks.fire('kprobe/do_sys_openat2', () => ({ ctx: { bytes: ptRegs({ di: 1n }) } })).map((r) => r.r0);
     expect(fire()).toEqual([42n, 7n]);
     expect(k.bpf.linkDetach(la)).toBe(0);
     expect(k.bpf.linkDetach(la)).toBe(-67);

@@ -53,17 +53,35 @@ export class Machine {
   tailCalls = 0;
 
   /** may_goto budget a frame starts with. */
-  private readonly mayGotoBudget: number;
+  private mayGotoBudget: number;
 
   constructor(
     readonly mem: AddressSpace,
-    readonly opts: RunOptions,
-    readonly maxInsns: number,
+    public opts: RunOptions,
+    public maxInsns: number,
     /** The interpreter loop (injected to keep this file free of it). */
-    private readonly execFn: (m: Machine, base: number, pc: number) => void,
+    private execFn: (m: Machine, base: number, pc: number) => void,
   ) {
     this.remaining = maxInsns;
     this.mayGotoBudget = opts.mayGotoBudget ?? MAY_GOTO_BUDGET;
+  }
+
+  /**
+   * Make a released machine ready for another run (vm.ts keeps a few per address space: a run
+   * allocates no typed arrays). Registers start at zero, as a new machine's do.
+   */
+  reuse(opts: RunOptions, maxInsns: number, execFn: (m: Machine, base: number, pc: number) => void): this {
+    this.opts = opts;
+    this.maxInsns = maxInsns;
+    this.execFn = execFn;
+    this.remaining = maxInsns;
+    this.mayGotoBudget = opts.mayGotoBudget ?? MAY_GOTO_BUDGET;
+    this.lo.fill(0);
+    this.hi.fill(0);
+    this.depth = 0;
+    this.tailCalls = 0;
+    this.frameProg.length = 0;
+    return this;
   }
 
   /** Make `depth` a fresh frame running `prog`: zeroed stack, r10 at its top, full may_goto budget. */

@@ -14,6 +14,9 @@ import { preparedFor } from './program-cache';
 
 export const DEFAULT_MAX_INSNS = 10_000_000;
 
+/** Released machines per address space, for the next run. */
+const machines = new WeakMap<AddressSpace, Machine[]>();
+
 export interface PrepareOptions {
   /** Program name used in error messages ("prog xdp_prog: insn 12 ..."). */
   name?: string;
@@ -61,7 +64,10 @@ function runPrepared(prog: PreparedProgram, opts: RunOptions): RunResult {
   const engine = opts.engine ?? 'interp';
   if (engine !== 'interp' && engine !== 'compiled') throw new VmUsageError(`RunOptions.engine must be 'interp' or 'compiled' (got ${String(engine)})`);
   const run = engine === 'compiled' ? execCompiled : exec;
-  const m = new Machine(mem, opts, maxInsns, run);
+  // A released machine of this address space, else a new one (nested runs take their own).
+  let pool = machines.get(mem);
+  if (!pool) machines.set(mem, (pool = []));
+  const m = pool.pop()?.reuse(opts, maxInsns, run) ?? new Machine(mem, opts, maxInsns, run);
   args.forEach((v, i) => setReg(m.lo, m.hi, i + 1, BigInt.asUintN(64, v)));
   let r0: bigint;
   try {
@@ -74,5 +80,7 @@ function runPrepared(prog: PreparedProgram, opts: RunOptions): RunResult {
   } finally {
     m.release();
   }
-  return { r0, insns: maxInsns - m.remaining, tailCalls: m.tailCalls };
+  const res = { r0, insns: maxInsns - m.remaining, tailCalls: m.tailCalls };
+  if (pool.length < 4) pool.push(m);
+  return res;
 }

@@ -21,6 +21,8 @@ export type CtxBuilder<C> = (link: BpfLink) => C;
 
 export class HookRegistry<C, R> {
   private readonly byHook = new Map<string, BpfLink[]>();
+  /** Changes with every add and remove (hooks that cache who is attached compare it). */
+  version = 0;
 
   /** `runOne` is the kernel's run path (run.ts). */
   constructor(private readonly runOne: (link: BpfLink, ctx: C) => R) {}
@@ -29,6 +31,7 @@ export class HookRegistry<C, R> {
     const list = this.byHook.get(link.hook) ?? [];
     list.push(link);
     this.byHook.set(link.hook, list);
+    this.version++;
   }
 
   remove(link: BpfLink): boolean {
@@ -37,6 +40,7 @@ export class HookRegistry<C, R> {
     if (!list || i < 0) return false;
     list.splice(i, 1);
     if (list.length === 0) this.byHook.delete(link.hook);
+    this.version++;
     return true;
   }
 

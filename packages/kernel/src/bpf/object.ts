@@ -5,6 +5,7 @@
  * map fds, load every program, and fill prog_arrays' static initialisers.
  * The returned handles are the friendly, libbpf-shaped API.
  */
+import { resolveUprobe } from '../trace/uprobe';
 import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BpfMapType, BpfProgType, BpfProgTypeName, BpfsimError, Errno } from '@bpfsim/uapi';
 import * as loader from '@bpfsim/loader';
 import type { BpfObject, MapSpec, ProgramSpec } from '@bpfsim/loader';
@@ -75,6 +76,13 @@ export class ProgHandle {
   }
   /** Attach to a hook (LINK_CREATE); returns the link fd. */
   attach(hook: string, cookie?: bigint): number {
+    // libbpf resolves a uprobe's function in the binary's symbol table (here: the declared user image).
+    const t = this.spec?.attachTarget;
+    if (t?.kind === 'uprobe' && hook === this.spec!.section) {
+      const r = resolveUprobe(this.kernel, t);
+      if ('errno' in r) throw new BpfErrnoError(r.errno, `attach ${this.name} to ${hook}: ${r.message}`);
+      hook = r.hook;
+    }
     return check(this.kernel.bpf.linkCreate({ progFd: this.fd, hook, cookie }), `attach ${this.name} to ${hook}`);
   }
   /** Run once on a context of your own (bpfsim's direct trigger; any program type). */
@@ -190,6 +198,9 @@ function createMapFromSpec(kernel: Kernel, obj: BpfObject, spec: MapSpec): numbe
   return fd;
 }
 
+/** libbpf's BPF_LOG_BUF_SIZE (UINT32_MAX >> 8): the first log buffer it gives a program load. */
+export const LIBBPF_LOG_BUF_SIZE = 0xffffffff >>> 8;
+
 /** bpf_object__load: maps, then programs, then prog_array initialisers. Throws ProgLoadError with the log. */
 export function loadBpfObject(kernel: Kernel, object: BpfObject | Uint8Array, opts: LoadObjectOptions = {}): LoadedObject {
   const obj = object instanceof Uint8Array ? parseObject(object, opts.file ?? 'object.bpf.o', kernel) : object;
@@ -227,14 +238,22 @@ export function loadBpfObject(kernel: Kernel, object: BpfObject | Uint8Array, op
       if ('errno' in a) throw new ProgLoadError(a.errno, p.name, a.message, `${a.message}\n`).wrap(obj.file);
       attachBtfId = a.id;
     }
-    const r = kernel.bpf.progLoad({
+    const attr = {
       progType, insns, license: obj.license, expectedAttachType: p.expectedAttachType,
       progFlags: p.progFlags, name: p.name.slice(0, NAME_MAX), logLevel: opts.logLevel ?? 1, attachBtfId,
       btfFuncInfo: (p.funcInfo?.length ?? 0) > 0,
       // libbpf passes the object's BTF and func_info: global functions are verified on their own
       progBtf: p.funcInfo?.length ? obj.btf : undefined,
       funcInfo: p.funcInfo?.map((f) => ({ insnOff: f.insn, typeId: f.typeId })),
-    });
+    };
+    // bpf_object_load_prog: its own log buffer of BPF_LOG_BUF_SIZE, doubled on ENOSPC while the size
+    // fits in 32 bits. The verdict is deterministic, so the sizes that would fail again are skipped.
+    let logSize = LIBBPF_LOG_BUF_SIZE;
+    let r = kernel.bpf.progLoad({ ...attr, logSize: attr.logLevel ? logSize : undefined });
+    if (r.fd === -Errno.ENOSPC && r.logTrueSize) {
+      while (logSize < r.logTrueSize && logSize <= 0xffffffff / 2) logSize *= 2;
+      r = kernel.bpf.progLoad({ ...attr, logSize });
+    }
     if (r.fd < 0) throw new ProgLoadError(-r.fd, p.name, r.error, r.log).wrap(obj.file);
     loaded.programs.set(p.name, new ProgHandle(kernel, p.name, r.fd, r.prog!, p));
   }

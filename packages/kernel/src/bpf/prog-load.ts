@@ -17,6 +17,7 @@ import type { BpfMap } from './maps/map';
 import { isMapInMap } from './maps/create';
 import { BpfProg } from './prog';
 import { lazyVmlinuxBtf } from './vmlinux-btf';
+import { KFUNCS } from '../trace/kprobe-funcs';
 
 export interface ProgLoadAttr {
   progType: number;
@@ -29,6 +30,13 @@ export interface ProgLoadAttr {
   /** Up to 15 characters of [A-Za-z0-9_.]. */
   name?: string;
   logLevel?: 0 | 1 | 2;
+  /**
+   * log_size of the log_buf: the log keeps what fits (its end, or its beginning with logFixed) and a
+   * log that did not fit fails the load with ENOSPC (VerifyOptions.logSize). Omitted: the whole log.
+   */
+  logSize?: number;
+  /** BPF_LOG_FIXED in log_level. */
+  logFixed?: boolean;
   fdArray?: readonly number[];
   /** func_info_cnt > 0: BTF func_info accompanies the program (see VerifyOptions.btfFuncInfo). */
   btfFuncInfo?: boolean;
@@ -51,7 +59,12 @@ export interface ProgLoadResult {
   /** The verifier's (or bpfsim's) final error line, '' when loaded. */
   error: string;
   prog?: BpfProg;
+  /** log_true_size: the buffer the whole log needs (the verifier's len_max). */
+  logTrueSize?: number;
 }
+
+/** within_error_injection_list for fmod_ret: the modelled functions with ALLOW_ERROR_INJECTION. */
+const errorInjectable = (fn: string): boolean => fn.startsWith('__x64_sys_') || KFUNCS[fn]?.errorInjection === true;
 
 export type VerifyFn = (insns: readonly Insn[], opts: VerifyOptions) => VerifyResult;
 
@@ -125,9 +138,11 @@ export function progLoad(kernel: Kernel, attr: ProgLoadAttr): ProgLoadResult {
   try {
     verdict = verify(insns, {
       progType: attr.progType, expectedAttachType: attr.expectedAttachType, maps: infos, license, logLevel: attr.logLevel ?? 1,
+      logSize: attr.logSize, logFixed: attr.logFixed,
       btfFuncInfo: attr.btfFuncInfo || (attr.funcInfo?.length ?? 0) > 0,
       progBtf: attr.progBtf, funcInfo: attr.funcInfo,
       kernelBtf, attachBtfId: attr.attachBtfId,
+      trampolines: kernel.trampolines, errorInjectable,
     });
   } catch (e) {
     if (e instanceof Error) e.message = `load program ${name || '(unnamed)'}: verify: ${e.message}`;
@@ -135,7 +150,7 @@ export function progLoad(kernel: Kernel, attr: ProgLoadAttr): ProgLoadResult {
   }
   if (!verdict.accepted) {
     const errno = verdict.errno && verdict.errno in Errno ? Errno[verdict.errno as keyof typeof Errno] : Errno.EINVAL;
-    return { fd: -errno, log: verdict.log, error: verdict.error ?? '' };
+    return { fd: -errno, log: verdict.log, error: verdict.error ?? '', logTrueSize: verdict.logTrueSize };
   }
 
   // bpfsim refuses, at load time, a helper it cannot run: never a silent no-op at run time.
@@ -181,10 +196,10 @@ export function progLoad(kernel: Kernel, attr: ProgLoadAttr): ProgLoadResult {
     id: kernel.bpf.allocId('prog'), type: attr.progType, name, expectedAttachType: attr.expectedAttachType ?? 0,
     insns: out, license, gplCompatible: licenseIsGplCompatible(license), maps: used, helperIds: [...helperIds].sort((a, b) => a - b),
     progFlags: attr.progFlags ?? 0, log: verdict.log, processed: verdict.processed, loadTime: kernel.clock.boottimeNs,
-    missingHelpers: [...new Set(missing)].sort((a, b) => a - b),
+    missingHelpers: [...new Set(missing)].sort((a, b) => a - b), attachBtfId: attr.attachBtfId ?? 0,
   });
   const fd = kernel.bpf.installProg(prog);
-  return { fd, log: verdict.log, error: '', prog };
+  return { fd, log: verdict.log, error: '', prog, logTrueSize: verdict.logTrueSize };
 }
 
 /**

@@ -23,6 +23,8 @@ export interface BpfProgInit {
   processed: number;
   /** Virtual time of the load (ns, CLOCK_BOOTTIME). */
   loadTime: bigint;
+  /** attach_btf_id: a BTF-typed program's target in the kernel BTF (0: none). */
+  attachBtfId?: number;
 }
 
 export class BpfProg implements ProgRef {
@@ -44,6 +46,8 @@ export class BpfProg implements ProgRef {
   readonly log: string;
   readonly processed: number;
   readonly loadTime: bigint;
+  /** attach_btf_id of the load (tp_btf, fentry/fexit, iter targets); 0 for other programs. */
+  readonly attachBtfId: number;
   /** prog_array compatibility: the kernel compares type, jited-ness, xdp_has_frags. */
   readonly compatKey: string;
   /** Runs so far and their virtual run time (bpf_prog_stats). */
@@ -65,6 +69,7 @@ export class BpfProg implements ProgRef {
     this.log = init.log;
     this.processed = init.processed;
     this.loadTime = init.loadTime;
+    this.attachBtfId = init.attachBtfId ?? 0;
     this.compatKey = `${init.type}:${init.progFlags & BPF_F_XDP_HAS_FRAGS ? 'frags' : ''}`;
   }
 

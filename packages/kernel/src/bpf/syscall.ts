@@ -10,6 +10,7 @@ import type { LinkCreateAttr } from './bpf';
 import type { BatchResult, MapAttr } from './maps/map';
 import type { ProgLoadAttr } from './prog-load';
 import type { TestRunAttr, TestRunResult } from './test-run';
+import { cgroupProgAttach, cgroupProgDetach, cgroupProgQuery, type ProgAttachAttr, type ProgQueryAttr, type ProgQueryResult } from './cgroup';
 
 export interface ElemAttr {
   mapFd: number;
@@ -45,8 +46,12 @@ export interface BpfAttrs {
   OBJ_GET: { pathname: string };
   LINK_CREATE: LinkCreateAttr;
   LINK_DETACH: { linkFd: number };
+  ITER_CREATE: { linkFd: number; flags?: number };
   PROG_GET_FD_BY_ID: { id: number };
   MAP_GET_FD_BY_ID: { id: number };
+  PROG_ATTACH: ProgAttachAttr;
+  PROG_DETACH: ProgAttachAttr;
+  PROG_QUERY: ProgQueryAttr;
 }
 export type BpfCommandName = keyof BpfAttrs;
 
@@ -61,8 +66,12 @@ export interface BpfResult {
   count?: number;
   /** PROG_LOAD: the verifier log. */
   log?: string;
+  /** PROG_LOAD: log_true_size (the buffer the whole log needs). */
+  logTrueSize?: number;
   /** PROG_TEST_RUN outputs. */
   testRun?: TestRunResult;
+  /** PROG_QUERY outputs (attach_flags, prog_cnt, prog_ids, revision). */
+  query?: Omit<ProgQueryResult, 'ret'>;
 }
 
 const bytesOr = (r: Uint8Array | number, field: 'value' | 'key'): BpfResult =>
@@ -84,7 +93,7 @@ const HANDLERS: Handlers = {
   MAP_DELETE_BATCH: (k, a) => counted(k.bpf.mapDeleteBatch(a.mapFd, a.keys)),
   PROG_LOAD: (k, a) => {
     const r = k.bpf.progLoad(a);
-    return { ret: r.fd, log: r.log };
+    return { ret: r.fd, log: r.log, logTrueSize: r.logTrueSize };
   },
   PROG_TEST_RUN: (k, a) => {
     const r = k.bpf.progTestRun(a.progFd, a);
@@ -94,6 +103,14 @@ const HANDLERS: Handlers = {
   OBJ_GET: (k, a) => ({ ret: k.bpf.objGet(a.pathname) }),
   LINK_CREATE: (k, a) => ({ ret: k.bpf.linkCreate(a) }),
   LINK_DETACH: (k, a) => ({ ret: k.bpf.linkDetach(a.linkFd) }),
+  ITER_CREATE: (k, a) => ({ ret: k.bpf.iterCreate(a.linkFd, a.flags ?? 0) }),
+  // Only cgroup attach types are modelled for PROG_ATTACH/DETACH/QUERY (src/bpf/cgroup.ts).
+  PROG_ATTACH: (k, a) => ({ ret: cgroupProgAttach(k.bpf.cgroupFds(), a) }),
+  PROG_DETACH: (k, a) => ({ ret: cgroupProgDetach(k.bpf.cgroupFds(), a) }),
+  PROG_QUERY: (k, a) => {
+    const { ret, ...query } = cgroupProgQuery(k.bpf.cgroupFds(), a);
+    return ret < 0 && ret !== -Errno.ENOSPC ? { ret } : { ret, query };
+  },
   PROG_GET_FD_BY_ID: (k, a) => {
     const p = k.bpf.progById(a.id);
     return { ret: p ? k.bpf.dup({ kind: 'prog', obj: p }) : -Errno.ENOENT };

@@ -7,6 +7,11 @@ import type { World } from '../kernel/world';
 
 export function onLastClose(w: World): (f: File) => void {
   return (f) => {
+    if (f.ops?.release) {
+      f.ops.release();
+      w.wake();
+      return;
+    }
     if (!f.pipe) return;
     if (f.readable) f.pipe.readers--;
     if (f.writable) f.pipe.writers--;

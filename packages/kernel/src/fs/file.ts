@@ -23,10 +23,22 @@ export const AT = {
   EMPTY_PATH: 0x1000,
 } as const;
 
+/** file_operations a file provides itself (a socket's): each returns what the syscall returns (a count, -errno, or the BLOCK symbol). */
+export interface FileOps {
+  read?(c: import('../syscalls/context').SysCtx, buf: number, count: number): import('../syscalls/context').SysRet;
+  write?(c: import('../syscalls/context').SysCtx, buf: number, count: number): import('../syscalls/context').SysRet;
+  /** The last descriptor went (->release). */
+  release?(): void;
+}
+
 export class File {
+  /** Set by the code that made the file (sockets: syscalls/sys_socket.ts). */
+  ops?: FileOps;
   pos = 0;
   /** Open file descriptions are shared; closed when the last descriptor goes. */
   refs = 0;
+  /** A kernfs file's contents as generated when reading started at offset 0 (seq_file). */
+  seq: Uint8Array | undefined;
   constructor(
     readonly inode: Inode,
     public flags: number,

@@ -23,6 +23,22 @@ export interface ProcDir {
 }
 
 /**
+ * A kernfs file (cgroupfs): read, it shows what its owner generates at that
+ * moment (seq_file); written, the whole write goes to its owner, which answers
+ * the byte count or -errno (kernfs_fop_write_iter).
+ */
+export interface KernfsFileOps {
+  show?(viewer: unknown): string;
+  write?(data: string, writer: unknown): number;
+}
+
+/** A kernfs directory whose mkdir/rmdir its owner handles (cgroup_mkdir, cgroup_rmdir). */
+export interface KernfsDirOps {
+  mkdir(name: string, mode: number, writer: unknown): number;
+  rmdir(name: string, writer: unknown): number;
+}
+
+/**
  * Largest regular file the in-memory file system holds (bytes are real memory
  * here): growing past it is EFBIG, as a file system's s_maxbytes would make it.
  */
@@ -81,6 +97,11 @@ export class Inode implements Times {
   recorded: { dev?: number; size?: number; blocks?: number } | undefined;
   /** What an nsfs inode stands for (setns takes it). */
   ns: unknown;
+  /** A kernfs file's or directory's operations (cgroupfs, src/cgroup/). */
+  kernfs: KernfsFileOps | undefined;
+  kernfsDir: KernfsDirOps | undefined;
+  /** What a kernfs directory stands for (a cgroup: cgroup fds, CLONE_INTO_CGROUP). */
+  kobj: unknown;
 
   /** `ino`: a fixed inode number (nsfs inodes carry their namespace's), else the superblock's next. */
   constructor(readonly sb: SuperBlock, public mode: number, public uid: number, public gid: number, nowNs: bigint, ino?: number) {

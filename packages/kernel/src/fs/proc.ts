@@ -13,6 +13,7 @@ import type { PidNamespace } from '../ns/pid_namespace';
 import type { NsCommon } from '../ns/ns_common';
 import { NS_INIT_INO, NSFS_DEV } from '../ns/ns_common';
 import { utf8Encode } from '../kernel/utf8';
+import { procCgroupLine } from '../cgroup/namespace';
 
 /** st_dev of proc (0:22 here) and of nsfs. */
 export const PROC_DEV = 22;
@@ -121,20 +122,22 @@ export class ProcFs {
         }
         if (!/^[1-9][0-9]*$/.test(name)) return undefined;
         const t = this.w.findTask(Number(name), this.ns);
-        return t && t.pid !== 0 ? this.pidDir(t) : undefined;
+        return t && t.pid !== 0 ? this.pidDir(t, viewer as TaskStruct | undefined) : undefined;
       },
       list: (viewer) => {
         const out: [string, Inode][] = [];
         const self = this.root().lookup('self', viewer);
         if (self) out.push(['self', self]);
-        for (const t of this.w.tasksIn(this.ns)) if (t.isGroupLeader && t.pid !== 0) out.push([String(t.tgidIn(this.ns)), this.pidDir(t)]);
+        for (const t of this.w.tasksIn(this.ns)) if (t.isGroupLeader && t.pid !== 0) out.push([String(t.tgidIn(this.ns)), this.pidDir(t, viewer as TaskStruct | undefined)]);
         return out;
       },
     };
   }
 
-  private pidDir(t: TaskStruct): Inode {
+  private pidDir(t: TaskStruct, viewer: TaskStruct | undefined): Inode {
     const entries = (): [string, Inode][] => [
+      // cgroup paths are relative to the reader's cgroup namespace (proc_cgroup_show).
+      ['cgroup', this.file(utf8Encode(procCgroupLine(t, viewer ?? t)), t)],
       ['comm', this.file(utf8Encode(`${t.comm}\n`), t, 0o644)],
       ['cmdline', this.file(this.cmdline(t), t)],
       ['status', this.file(utf8Encode(status(t, this.ns)), t)],

@@ -14,6 +14,7 @@ import { SIG } from './signal';
 import { SigHand, SignalStruct } from './signal_struct';
 import { TaskStruct } from './task_struct';
 import { World } from './world';
+import { RunQueues } from './runqueue';
 import { PidNamespace } from '../ns/pid_namespace';
 import { NsProxy } from '../ns/nsproxy';
 import { UtsNamespace } from '../ns/uts_namespace';
@@ -24,6 +25,7 @@ import { FsStruct } from '../fs/fs_struct';
 import { makeRootfs, ROOTFS_DEV } from '../fs/rootfs';
 import { onLastClose } from '../fs/close';
 import { ProcFs } from '../fs/proc';
+import { mountCgroup2 } from '../cgroup/mount';
 
 /** Per-CPU kernel threads, in the order boot creates them for each CPU. */
 export const PER_CPU_KTHREADS = ['cpuhp/%d', 'migration/%d', 'ksoftirqd/%d', 'kworker/%d:0', 'kworker/%d:0H'] as const;
@@ -47,7 +49,7 @@ export function bootWorld(w: World): void {
       domainname: w.opts.domainname ?? '(none)',
     }),
     ipc: new SimpleNamespace('ipc', undefined),
-    net: new SimpleNamespace('net', undefined),
+    net: w.initNet(),
     cgroup: new SimpleNamespace('cgroup', undefined),
     time: new SimpleNamespace('time', undefined),
     timeForChildren: new SimpleNamespace('time', undefined),
@@ -56,6 +58,8 @@ export function bootWorld(w: World): void {
   // procfs on /proc, numbering pids as the initial pid namespace does.
   w.procfs = new ProcFs(w, w.initPidNs);
   root.entries!.get('proc')!.proc = w.procfs.root();
+  // cgroup2 on /sys/fs/cgroup.
+  w.cgroups = mountCgroup2(w);
   // The two time namespaces of the initial set are one namespace.
   w.initNs.timeForChildren = w.initNs.time;
   w.initPidNs.get();
@@ -74,6 +78,17 @@ export function bootWorld(w: World): void {
   swapper.signal.threads.push(swapper);
   swapper.signal.live = 1;
   w.swapper = swapper;
+  // The other CPUs' idle tasks (idle_threads_init): pid 0 as well, named swapper/N, in no pid table.
+  const idle = [swapper];
+  for (let cpu = 1; cpu < w.cpus; cpu++) {
+    const t = new TaskStruct(swapper.pidStruct, `swapper/${cpu}`, Cred.root(), new SignalStruct(), new SigHand(), swapper.nsproxy, swapper.fs, swapper.files, undefined,
+      { kthread: true, exitSignal: -1, taskAddr: w.allocTaskAddr() });
+    t.signal.threads.push(t);
+    t.signal.live = 1;
+    idle.push(t);
+  }
+  w.rq = new RunQueues(idle);
+  w.cgroups.attachInitial(swapper);
   w.attach(swapper);
 
   const init = copyProcess(w, swapper, { flags: CLONE.FS, exitSignal: SIG.SIGCHLD });

@@ -16,6 +16,13 @@ export interface ClockOptions {
   tickNs?: bigint;
 }
 
+/** A pending clock timer. */
+export interface ClockTimer {
+  readonly at: bigint;
+  readonly fn: () => void;
+  readonly seq: number;
+}
+
 export class Clock {
   private mono: bigint;
   private suspended: bigint;
@@ -53,16 +60,58 @@ export class Clock {
     return this.boottimeNs / this.tickNs;
   }
 
-  /** Move time forward by `ns` (>= 0). */
+  /**
+   * Move time forward by `ns` (>= 0). Timers falling due on the way run at their own time, in
+   * time order (then in the order they were set); time they themselves spend (a program's cost)
+   * is added to the advance.
+   */
   advance(ns: bigint | number): void {
     const d = BigInt(ns);
     if (d < 0n) throw new RangeError(`clock: cannot go back in time (advance by ${d} ns)`);
-    this.mono += d;
+    if (this.firing || this.timers.length === 0) {
+      this.mono += d;
+      if (this.firing) this.spent += d;
+      return;
+    }
+    let target = this.mono + d;
+    this.firing = true;
+    try {
+      while (this.timers.length && this.timers[0].at <= target) {
+        const t = this.timers.shift()!;
+        if (t.at > this.mono) this.mono = t.at;
+        this.spent = 0n;
+        t.fn();
+        target += this.spent;
+      }
+    } finally {
+      this.firing = false;
+    }
+    if (target > this.mono) this.mono = target;
   }
 
   /** Move time forward to `ns` (no-op when already later). */
   advanceTo(ns: bigint): void {
-    if (ns > this.mono) this.mono = ns;
+    if (ns > this.mono) this.advance(ns - this.mono);
+  }
+
+  private readonly timers: ClockTimer[] = [];
+  private firing = false;
+  private spent = 0n;
+  private timerSeq = 0;
+
+  /** Run `fn` when monotonic time reaches `at` (hrtimer-like; at or before now: at the next advance). */
+  addTimer(at: bigint, fn: () => void): ClockTimer {
+    const t: ClockTimer = { at, fn, seq: this.timerSeq++ };
+    let i = this.timers.length;
+    while (i > 0 && this.timers[i - 1].at > at) i--;
+    this.timers.splice(i, 0, t);
+    return t;
+  }
+
+  /** Cancel a timer (no-op when it already ran). */
+  cancelTimer(t: ClockTimer): void {
+    const i = this.timers.indexOf(t);
+    if (i >= 0) this.timers.splice(i, 1);
   }
 
   /** Simulate a suspend of `ns`: boottime moves, monotonic does not. */

@@ -8,10 +8,15 @@
 import { SIG } from './signal';
 import type { TaskStruct } from './task_struct';
 import type { World } from './world';
+import { doExitTraced, doGroupExitTraced } from '../trace/kprobe-process';
 import { doNotifyParent, sendSignal } from './signal_send';
 
 /** do_group_exit: every thread of the group exits with the group's code (the first one set wins). */
 export function doGroupExit(w: World, t: TaskStruct, status: number): void {
+  doGroupExitTraced(w, t, status, () => groupExit(w, t, status));
+}
+
+function groupExit(w: World, t: TaskStruct, status: number): void {
   const sig = t.signal;
   if (sig.groupExit) status = sig.groupExitCode;
   else {
@@ -87,6 +92,10 @@ function forgetOriginalParent(w: World, father: TaskStruct): void {
 
 /** do_exit with a wait status word (exit(): (code & 0xff) << 8; a signal: its number). */
 export function doExit(w: World, t: TaskStruct, status: number): void {
+  doExitTraced(w, t, status, () => exit(w, t, status));
+}
+
+function exit(w: World, t: TaskStruct, status: number): void {
   if (!t.alive || t.exiting) return;
   t.exiting = true;
   t.exitCode = status;
@@ -102,6 +111,8 @@ export function doExit(w: World, t: TaskStruct, status: number): void {
   if (--t.files.users === 0) t.files.closeAll();
   t.fs.users--;
   t.sighand.users--;
+  // cgroup_exit: the task no longer populates its cgroup (its pids charge stays until it is reaped).
+  w.cgroups?.exit(t);
   // exit_notify
   forgetOriginalParent(w, t);
   let autoreap: boolean;
@@ -110,6 +121,8 @@ export function doExit(w: World, t: TaskStruct, status: number): void {
   t.state = autoreap ? 'dead' : 'zombie';
   if (autoreap) releaseTask(w, t);
   t.nsproxy.put();
+  // do_task_dead: the final switch away from the dead task.
+  w.rq?.dead(t);
   w.taskExited(t);
 }
 
@@ -123,6 +136,8 @@ export function releaseTask(w: World, p: TaskStruct): void {
   const j = parentKids.indexOf(p);
   if (j >= 0) parentKids.splice(j, 1);
   w.detach(p);
+  // cgroup_release: the pids charge goes.
+  w.cgroups?.release(p);
   // delayed_put_task_struct's sched_process_free (an RCU grace period later in Linux).
   w.events?.free(p);
   // The last thread of a group whose leader is a zombie lets the leader be reported.

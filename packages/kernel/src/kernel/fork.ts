@@ -12,6 +12,7 @@ import { SigHand, SignalStruct } from './signal_struct';
 import { TaskStruct } from './task_struct';
 import { createNewNamespaces, CLONE_NEW_NS_FLAGS, type NsProxy } from '../ns/nsproxy';
 import type { World } from './world';
+import { bindCgroupNs } from '../cgroup/namespace';
 
 export interface CloneArgs {
   /** Clone flags without the exit signal (clone3's flags; legacy clone's flags & ~CSIGNAL). */
@@ -22,6 +23,8 @@ export interface CloneArgs {
   parentTid?: bigint;
   childTid?: bigint;
   pidfd?: bigint;
+  /** clone3 cgroup: a cgroup2 directory fd (CLONE_INTO_CGROUP). */
+  cgroupFd?: number;
 }
 
 /** copy_process's checks, in its order. 0 when the flags are acceptable. */
@@ -68,7 +71,26 @@ export function copyProcess(w: World, cur: TaskStruct, args: CloneArgs): TaskStr
     if (nsp !== cur.nsproxy) nsp.put();
     return pid;
   }
+  // cgroup_can_fork, after alloc_pid: the pids controller may refuse (EAGAIN); the pid number stays used.
+  let cg = cur.cgroup;
+  if (has(CLONE.INTO_CGROUP) && cg) {
+    const into = w.cgroups.forkInto(cur, cur.files.get(args.cgroupFd ?? -1)?.inode, has(CLONE.THREAD));
+    if (typeof into === 'number') {
+      pid.free();
+      if (nsp !== cur.nsproxy) nsp.put();
+      return into;
+    }
+    cg = into;
+  }
+  const cgErr = cg ? w.cgroups.canFork(cg) : 0;
+  if (cgErr) {
+    pid.free();
+    if (nsp !== cur.nsproxy) nsp.put();
+    return cgErr;
+  }
   if (nsp === cur.nsproxy) nsp.get();
+  // copy_cgroup_ns: a new cgroup namespace is rooted at the parent's cgroup.
+  if (has(CLONE.NEWCGROUP)) bindCgroupNs(nsp.cgroup, cur);
 
   const thread = has(CLONE.THREAD);
   const signal = thread ? cur.signal : new SignalStruct();
@@ -123,6 +145,7 @@ export function copyProcess(w: World, cur: TaskStruct, args: CloneArgs): TaskStr
     }
   }
   parent.children.push(t);
+  if (cg) w.cgroups.postFork(t, cg);
   w.attach(t);
 
   // CLONE_PARENT_SETTID / CLONE_CHILD_SETTID write the child's tid as the child's namespace sees it.
@@ -134,6 +157,8 @@ export function copyProcess(w: World, cur: TaskStruct, args: CloneArgs): TaskStr
   if (has(CLONE.VFORK)) t.vforkParent = cur;
   // task_newtask (end of copy_process), then kernel_clone's sched_process_fork, in the parent.
   w.events?.newTask(cur, t, f);
+  // wake_up_new_task: the child is runnable (sched_wakeup_new); it runs when it first does something.
+  w.rq?.newTask(t, cur);
   return t;
 }
 

@@ -3,6 +3,7 @@
  * kernel trace, one address space for everything programs can point at, and
  * the bpf() subsystem. Deterministic from its seed.
  */
+import { MapMemoryBudget, DEFAULT_MAP_MEMORY_LIMIT } from '../bpf/maps/memcg';
 import { AddressSpace, type Engine } from '@bpfsim/vm';
 import { BpfSubsystem } from '../bpf/bpf';
 import { loadBpfObject, type LoadedObject, type LoadObjectOptions } from '../bpf/object';
@@ -22,7 +23,13 @@ import { World, type WorldOptions } from './world';
 import { bootWorld } from './boot';
 import type { TaskStruct } from './task_struct';
 import { KernelTracepoints } from '../trace/fire';
-import { Syscalls, type SysArg, type SyscallResult } from '../syscalls/syscalls';
+import { BlockDevice } from '../block/blk-mq';
+import { Writeback } from '../block/writeback';
+import { Syscalls, implementedSyscalls, type SysArg, type SyscallResult } from '../syscalls/syscalls';
+import { Kprobes } from '../trace/kprobes';
+import { Network } from '../net/network';
+import { bpfFromUser } from '../bpf/sys-bpf';
+import type { BpfProg } from '../bpf/prog';
 
 export interface KernelOptions {
   /** Seed of every random stream (default "bpfsim"). */
@@ -54,6 +61,18 @@ export interface KernelOptions {
   btf?: Btf;
   /** The process world (booted on first use of `kernel.world` or `kernel.syscall`). */
   world?: WorldOptions;
+  /**
+   * BPF trampolines: fentry/fexit/fmod_ret programs load and run, as on Linux 6.18 with them
+   * (default true). false refuses them with EPERM before verifying, as this project's reference
+   * machine does (differential tests).
+   */
+  trampolines?: boolean;
+  /**
+   * Total map memory in bytes (the kernel's estimate of each map, as memlock): past it, map
+   * creation and BPF_F_NO_PREALLOC hash inserts fail with ENOMEM, as a memcg limit makes them.
+   * Default 1 GiB (DEFAULT_MAP_MEMORY_LIMIT).
+   */
+  mapMemoryLimit?: number;
 }
 
 /** What a hook fire returns per attached program. */
@@ -62,6 +81,8 @@ export interface HookRun extends RunOutcome {
 }
 
 export class Kernel {
+  /** The map-memory budget every map is charged to (bpf/maps/memcg.ts). */
+  readonly mapMemory: MapMemoryBudget;
   readonly seed: string;
   readonly clock: Clock;
   readonly rng: Rng;
@@ -85,17 +106,45 @@ export class Kernel {
   readonly btf: Btf | undefined;
   /** See KernelOptions.verifyOnly. */
   readonly verifyOnly: boolean;
+  /** See KernelOptions.trampolines. */
+  readonly trampolines: boolean;
+  /** kprobes, kretprobes and fentry/fexit on the modelled kernel functions (trace/kprobes.ts). */
+  readonly kprobes: Kprobes;
 
   private worldState: World | undefined;
+  private networkState: Network | undefined;
+
+  /**
+   * The network: the net namespaces processes live in (init_net first). Made on first use;
+   * the first `new Network(kernel)` becomes it when made before.
+   */
+  get network(): Network {
+    return (this.networkState ??= new Network(this));
+  }
+  /** Called by the Network constructor: the first network made for this kernel is the world's. */
+  adoptNetwork(n: Network): void {
+    this.networkState ??= n;
+  }
   private syscalls: Syscalls | undefined;
   private readonly worldOpts: WorldOptions | undefined;
 
   /** Processes, namespaces and the file system, booted on first use (init, kthreadd, per-CPU kernel threads). */
   get world(): World {
     if (!this.worldState) {
-      const w = new World({ mem: this.mem, clock: this.clock, rng: this.rng, cpus: this.sched.cpus, release: this.release }, this.worldOpts);
-      w.events = new KernelTracepoints(this, () => w.taskObjects);
+      const w = new World({ mem: this.mem, clock: this.clock, rng: this.rng, cpus: this.sched.cpus, release: this.release, initNet: () => this.network.init }, this.worldOpts);
+      const tracepoints = new KernelTracepoints(this, () => w.taskObjects);
+      w.events = tracepoints;
+      w.kprobes = this.kprobes;
+      w.bpf = (cmd, attr, size, user) => bpfFromUser(this.bpf, cmd, attr, size, user);
+      w.runBpf = (prog, bytes, struct, hook) => runProgram(this, prog as BpfProg, { ctx: { bytes, struct } }, hook).r0;
       bootWorld(w);
+      // The scheduler's switches and wakeups become sched:* tracepoints (after boot: nobody traced it).
+      if (w.rq) w.rq.events = tracepoints;
+      // The root file system's disk (vda): writeback of dirty data goes through its request queue.
+      w.writeback = new Writeback(new BlockDevice({
+        clock: this.clock, rng: this.rng.stream('block'), objs: () => w.taskObjects.objs,
+        running: (cpu) => w.rq?.current(cpu) ?? w.swapper, events: tracepoints,
+      }));
       this.worldState = w;
     }
     return this.worldState;
@@ -113,6 +162,8 @@ export class Kernel {
     this.kconfig = { ...defaultKconfig(this.release), ...opts.kconfig };
     this.btf = opts.btf;
     this.verifyOnly = opts.verifyOnly ?? false;
+    this.trampolines = opts.trampolines ?? true;
+    this.kprobes = new Kprobes(this, implementedSyscalls, () => this.world.taskObjects);
     this.seed = String(opts.seed ?? 'bpfsim');
     this.clock = new Clock(opts.clock);
     this.rng = new Rng(this.seed);
@@ -127,6 +178,7 @@ export class Kernel {
       ...runProgram(this, link.prog, { ...ctx, cookie: ctx.cookie ?? link.cookie }, link.hook),
       link,
     }));
+    this.mapMemory = new MapMemoryBudget(opts.mapMemoryLimit ?? DEFAULT_MAP_MEMORY_LIMIT);
     this.bpf = new BpfSubsystem(this);
   }
 

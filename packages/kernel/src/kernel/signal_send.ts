@@ -12,19 +12,24 @@ import { doGroupExit } from './exit';
 
 const bit = (sig: number): bigint => 1n << BigInt(sig - 1);
 
+/** enum trace_signal_deliver_result (include/trace/events/signal.h): signal_generate's `result`. */
+const TRACE_SIGNAL_DELIVERED = 0, TRACE_SIGNAL_IGNORED = 1, TRACE_SIGNAL_ALREADY_PENDING = 2;
+
 /**
  * Deliver `sig` to `target` (a thread; `group` for kill(), which targets the
  * whole process). `force`: the sender sits outside the target's pid namespace,
  * so SIGKILL/SIGSTOP reach even that namespace's init.
  */
-export function sendSignal(w: World, target: TaskStruct, sig: number, group: boolean, force = false): void {
+export function sendSignal(w: World, target: TaskStruct, sig: number, group: boolean, force = false, from?: TaskStruct): void {
   // Kernel threads ignore signals (kthreadd's ignore_signals; none here calls allow_signal).
-  if (!validSignal(sig) || sig === 0 || !target.alive || target.kthread) return;
+  if (!validSignal(sig) || sig === 0 || !target.alive) return;
+  const generated = (result: number) => w.events?.signalGenerate?.(sig, target, group, result, from);
+  if (target.kthread) return generated(TRACE_SIGNAL_IGNORED);
   const act = target.sighand.action[sig];
   // sig_task_ignored: init of a pid namespace ignores default-action signals from inside it.
-  if (target.signal.unkillable && act.handler === SIG_DFL && !(force && sigKernelOnly(sig))) return;
-  if (act.handler === SIG_IGN && !sigKernelOnly(sig)) return;
-  if (target.signal.groupExit) return;
+  if (target.signal.unkillable && act.handler === SIG_DFL && !(force && sigKernelOnly(sig))) return generated(TRACE_SIGNAL_IGNORED);
+  if (act.handler === SIG_IGN && !sigKernelOnly(sig)) return generated(TRACE_SIGNAL_IGNORED);
+  if (target.signal.groupExit) return generated(TRACE_SIGNAL_IGNORED);
   // prepare_signal: SIGCONT flushes pending stops; a stop flushes pending SIGCONT.
   if (sig === SIG.SIGCONT) {
     dropPending(target, [SIG.SIGSTOP, SIG.SIGTSTP, SIG.SIGTTIN, SIG.SIGTTOU]);
@@ -40,10 +45,17 @@ export function sendSignal(w: World, target: TaskStruct, sig: number, group: boo
   const dfl = act.handler === SIG_DFL || sigKernelOnly(sig);
   const blocked = (target.blockedSigs & bit(sig)) !== 0n && !sigKernelOnly(sig);
   if (dfl && !blocked) {
-    switch (sigDefault(sig)) {
-      case 'ignore':
-      case 'cont':
-        return;
+    // The signal is queued (delivered), then acted on at once: simulated processes run no user code.
+    const kind = sigDefault(sig);
+    if (kind === 'ignore' || kind === 'cont') {
+      // prepare_signal drops an ignored default-action signal (SIGCONT has already acted above)
+      generated(kind === 'cont' ? TRACE_SIGNAL_DELIVERED : TRACE_SIGNAL_IGNORED);
+      return;
+    }
+    generated(TRACE_SIGNAL_DELIVERED);
+    // get_signal dequeues it in the target's context: signal_deliver, then the default action.
+    w.events?.signalDeliver?.(sig, target, 0n, BigInt(act.flags));
+    switch (kind) {
       case 'term':
       case 'core':
         doGroupExit(w, target, signalStatus(sig, false));
@@ -61,7 +73,11 @@ export function sendSignal(w: World, target: TaskStruct, sig: number, group: boo
   }
   const q = group ? target.signal.shared : target.pending;
   // Standard signals do not queue twice; real-time ones do.
-  if (sig >= 32 || !q.includes(sig)) q.push(sig);
+  if (sig < 32 && q.includes(sig)) generated(TRACE_SIGNAL_ALREADY_PENDING);
+  else {
+    q.push(sig);
+    generated(TRACE_SIGNAL_DELIVERED);
+  }
   if (!blocked) interruptSleep(w, target, sig);
 }
 
@@ -130,7 +146,8 @@ export function doNotifyParent(w: World, tsk: TaskStruct, sig: number): boolean 
     if (act.handler === SIG_IGN) sig = 0;
   }
   // An exit signal legacy clone() let through unchecked is simply not sent (valid_signal).
-  if (validSignal(sig) && sig > 0 && parent.alive) sendSignal(w, parent, sig, true);
+  // The exiting task sends it, in its own context.
+  if (validSignal(sig) && sig > 0 && parent.alive) sendSignal(w, parent, sig, true, false, tsk);
   w.wake();
   return autoreap;
 }

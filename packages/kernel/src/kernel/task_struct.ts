@@ -16,6 +16,7 @@ import type { FilesStruct } from '../fs/fdtable';
 import type { MmStruct } from '../mm/mm_struct';
 import { NSFS_DEV } from '../ns/ns_common';
 import type { TaskEvents } from '../trace/fire';
+import type { Cgroup } from '../cgroup/cgroup';
 
 /** Scheduler-visible state (TASK_RUNNING, TASK_INTERRUPTIBLE, __TASK_STOPPED, EXIT_ZOMBIE, EXIT_DEAD). */
 export type TaskState = 'running' | 'sleeping' | 'stopped' | 'zombie' | 'dead';
@@ -80,6 +81,8 @@ export class TaskStruct implements Task {
   // Task (helper view) fields not derived from the model.
   cgroupId = 1n;
   cgroupAncestors: bigint[] = [1n];
+  /** The task's cgroup (its css_set's cgroup on the v2 hierarchy; src/cgroup). */
+  cgroup: Cgroup | undefined;
   /** Where the task's task_struct would be before the world mirrors it (trace/task-objects.ts). */
   private readonly fixedTaskAddr: bigint;
   /** The world's tracing (set when the task joins the world): its task_struct object, tracepoints. */

@@ -12,11 +12,17 @@ import type { Pid } from './pid';
 import { InumAllocator, PROC_INUMS_AT_BOOT } from '../ns/ns_common';
 import type { PidNamespace } from '../ns/pid_namespace';
 import type { NsProxy } from '../ns/nsproxy';
+import type { NetNamespace } from '../ns/net_namespace';
 import type { Inode, SuperBlock } from '../fs/inode';
 import type { ProcFs } from '../fs/proc';
+import type { CgroupHierarchy } from '../cgroup/cgroup';
 import { TaskObjects } from '../trace/task-objects';
 import { SYSCALL_NR_X86_64 } from '../syscalls/table';
 import type { TaskEvents } from '../trace/fire';
+import type { RunQueues } from './runqueue';
+import type { Writeback } from '../block/writeback';
+import type { Kprobes } from '../trace/kprobes';
+import type { UserAccess } from '../bpf/sys-bpf';
 
 export interface WorldOptions {
   /** Host name and NIS domain name of the initial UTS namespace (default "bpfsim", "(none)"). */
@@ -34,6 +40,8 @@ export interface WorldDeps {
   rng: Rng;
   cpus: number;
   release: string;
+  /** The initial net namespace (init_net): the packet path's first namespace. */
+  initNet: () => NetNamespace;
 }
 
 export class World {
@@ -55,7 +63,13 @@ export class World {
   init!: TaskStruct;
   kthreadd!: TaskStruct;
   procfs!: ProcFs;
+  /** The cgroup v2 hierarchy, mounted at /sys/fs/cgroup (src/cgroup). */
+  cgroups!: CgroupHierarchy;
+  /** Run a program on a context (set by the kernel): cgroup programs the world's hooks run (bpf/cgroup.ts). */
+  runBpf: ((prog: unknown, ctx: Uint8Array, struct: string, hook: string) => bigint) | undefined;
   private readonly rng: Rng;
+  /** init_net (the network's first namespace). */
+  readonly initNet: () => NetNamespace;
   private waking = false;
   /** Simulated task_struct addresses, handed out in creation order (slab-like, 16 KiB apart). */
   private nextTaskAddr = 0xffff_8880_0200_0000n;
@@ -66,6 +80,7 @@ export class World {
     this.rng = deps.rng;
     this.cpus = deps.cpus;
     this.release = deps.release;
+    this.initNet = deps.initNet;
     this.inums = new InumAllocator(opts.procInumsAtBoot ?? PROC_INUMS_AT_BOOT);
   }
 
@@ -76,12 +91,21 @@ export class World {
     return a;
   }
 
+  /** Per-CPU run queues: which task each CPU runs (made at boot). */
+  rq: RunQueues | undefined;
+  /** The root file system's disk and its dirty data (set by the kernel). */
+  writeback: Writeback | undefined;
+
   /** What the tracing layer hears of tasks (set by the kernel; trace/fire.ts). */
   events: TaskEvents | undefined;
+  /** The modelled kernel functions' probes (trace/kprobes.ts): `kprobes.call(fn, args, body)` (set by the kernel). */
+  kprobes: Kprobes | undefined;
+  /** bpf(2) into the kernel's bpf object model (set by the kernel; bpf/sys-bpf.ts). */
+  bpf: ((cmd: number, attr: bigint, size: number, user: UserAccess) => number) | undefined;
   private taskObjs: TaskObjects | undefined;
   /** The tasks mirrored into kernel memory as task_struct objects (made on first use). */
   get taskObjects(): TaskObjects {
-    return (this.taskObjs ??= new TaskObjects(this.mem));
+    return (this.taskObjs ??= new TaskObjects(this.mem, () => this.root));
   }
 
   /** Register a new task under each of its pid numbers. */
@@ -162,6 +186,8 @@ export class World {
     if (t.state === 'sleeping') t.state = 'running';
     t.completed.push({ name: b.name, ret });
     t.lastRet = ret;
+    // try_to_wake_up: the sleeper runs again (and returns from its syscall) on a CPU.
+    this.rq?.wake(t);
     // The sleeping syscall returns now: its sys_exit tracepoints fire.
     const nr = SYSCALL_NR_X86_64[b.name];
     if (nr !== undefined && t.alive && !t.exiting) this.events?.sysExit(t, nr, b.name, ret);

@@ -246,6 +246,13 @@ export class KernelObjects {
     return o;
   }
 
+  /** kfree: the object's region is unmapped (an object made for one call's arguments). */
+  free(o: KObj): void {
+    const i = this.objects.lastIndexOf(o);
+    if (i >= 0) this.objects.splice(i, 1);
+    this.mem.unmap(o.region);
+  }
+
   /** A NUL-terminated kernel string (what a `const char *` field points to); its address. */
   allocString(s: string): bigint {
     const b = Buffer.from(s, 'utf8');

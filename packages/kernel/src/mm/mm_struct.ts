@@ -203,8 +203,14 @@ export class MmStruct {
     return n;
   }
 
+  /** Called when the mm goes (the memory controller uncharges it: cgroup/memcontrol.ts). */
+  onRelease: (() => void) | undefined;
+
   /** exit_mm / exec: every VMA unmapped. */
   release(): void {
+    const done = this.onRelease;
+    this.onRelease = undefined;
+    done?.();
     for (const v of this.vmas.splice(0)) this.mem.unmap(v.region);
     this.scratch = undefined;
   }

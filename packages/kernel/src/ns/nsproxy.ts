@@ -8,6 +8,7 @@ import { Errno } from '@bpfsim/uapi';
 import { CLONE } from '../kernel/clone_flags';
 import type { InumAllocator } from './ns_common';
 import type { MntNamespace } from './mnt_namespace';
+import type { NetNamespace } from './net_namespace';
 import type { PidNamespace } from './pid_namespace';
 import { SimpleNamespace } from './simple_namespace';
 import type { UtsNamespace } from './uts_namespace';
@@ -16,7 +17,7 @@ export interface NsSet {
   mnt: MntNamespace;
   uts: UtsNamespace;
   ipc: SimpleNamespace;
-  net: SimpleNamespace;
+  net: NetNamespace;
   cgroup: SimpleNamespace;
   time: SimpleNamespace;
   timeForChildren: SimpleNamespace;
@@ -27,7 +28,7 @@ export class NsProxy implements NsSet {
   mnt!: MntNamespace;
   uts!: UtsNamespace;
   ipc!: SimpleNamespace;
-  net!: SimpleNamespace;
+  net!: NetNamespace;
   cgroup!: SimpleNamespace;
   time!: SimpleNamespace;
   timeForChildren!: SimpleNamespace;
@@ -72,7 +73,7 @@ export function createNewNamespaces(flags: number, old: NsProxy, activePidNs: Pi
     mnt: flags & CLONE.NEWNS ? old.mnt.clone(inums) : old.mnt,
     uts: flags & CLONE.NEWUTS ? old.uts.clone(inums) : old.uts,
     ipc: flags & CLONE.NEWIPC ? new SimpleNamespace('ipc', inums) : old.ipc,
-    net: flags & CLONE.NEWNET ? new SimpleNamespace('net', inums) : old.net,
+    net: flags & CLONE.NEWNET ? old.net.createChild(inums) : old.net,
     cgroup: flags & CLONE.NEWCGROUP ? new SimpleNamespace('cgroup', inums) : old.cgroup,
     time,
     timeForChildren,

@@ -13,6 +13,7 @@ import { MAY_EXEC, permission } from '../fs/permission';
 import { ELF_MAGIC } from '../fs/rootfs';
 import { pathArg, strArray, type SysCtx, type SysHandler } from './context';
 import { startFor } from './sys_fs';
+import { bprmExecveTraced } from '../trace/kprobe-process';
 
 const enc = new TextEncoder();
 /** BINPRM_MAX_RECURSION: nested interpreters allowed. */
@@ -46,6 +47,9 @@ function doExecveat(c: SysCtx, dirfd: number, pathPtr: number, argvPtr: number, 
   const filename = fdRelative ? (path === '' ? `/dev/fd/${dirfd}` : `/dev/fd/${dirfd}/${path}`) : path;
   let commName = filename.slice(filename.lastIndexOf('/') + 1);
   if (fdRelative && path === '') commName = nameOf(c, ino) ?? commName;
+  const [exe, args] = [ino, argv];
+  return bprmExecveTraced(c, filename, filename, argv.length, envp.length, () => {
+  let [ino, argv] = [exe, args];
   // search_binary_handler: ELF runs; "#!" names an interpreter; anything else is ENOEXEC.
   for (let depth = 0; ; depth++) {
     const head = ino.data.subarray(0, Math.min(ino.size, 256));
@@ -67,6 +71,7 @@ function doExecveat(c: SysCtx, dirfd: number, pathPtr: number, argvPtr: number, 
   // Set-id bits of a "#!" script are ignored: the interpreter is the file run.
   execImage(c.w, c.t, { filename, commName, argv, envp, file: ino });
   return 0;
+  });
 }
 
 /** The name of the directory entry for `ino` (comm of an fexecve'd file). */

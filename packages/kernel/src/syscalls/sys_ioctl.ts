@@ -5,6 +5,7 @@
  */
 import { Errno } from '@bpfsim/uapi';
 import { i32, type SysHandler } from './context';
+import { sockIoctl } from './sys_socket_ioctl';
 
 const FIOCLEX = 0x5451, FIONCLEX = 0x5450, FIONBIO = 0x5421, FICLONE = 0x40049409;
 const O_NONBLOCK = 0o4000;
@@ -29,7 +30,8 @@ export const ioctlSyscalls: Record<string, SysHandler> = {
         // tmpfs has no remap_file_range: reflinks are not supported.
         return f.inode.isReg ? -Errno.EOPNOTSUPP : -Errno.EINVAL;
       default:
-        return -Errno.ENOTTY;
+        // Socket requests (sys_socket_ioctl.ts); anything else has no unlocked_ioctl here.
+        return sockIoctl(c, fd, a[1] >>> 0, a[2]) ?? -Errno.ENOTTY;
     }
   },
   fadvise64: (c, a) => {

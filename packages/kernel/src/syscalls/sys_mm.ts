@@ -8,6 +8,7 @@
 import { Errno } from '@bpfsim/uapi';
 import type { SysCtx, SysHandler } from './context';
 import { O } from '../fs/file';
+import { memcgCharge, memcgRecordMap, memcgUncharge, memcgUnmap } from '../cgroup/memcontrol';
 
 const PROT_MASK = 0x7;
 const PROT_WRITE = 0x2;
@@ -41,9 +42,19 @@ function layoutMmap(c: SysCtx, addr: number, len: number, prot: number, flags: n
 
 export const mmSyscalls: Record<string, SysHandler> = {
   brk: (c, a) => {
-    if (!c.t.mm) return -Errno.ENOMEM;
-    if (c.t.mm.layout.startBrk !== undefined) return c.t.mm.layout.setBrk(a[0]);
-    return Number(c.t.mm.setBrk(BigInt(a[0])));
+    const mm = c.t.mm;
+    if (!mm) return -Errno.ENOMEM;
+    const pinned = mm.layout.startBrk !== undefined;
+    const set = (x: number): number => (pinned ? mm.layout.setBrk(x) : Number(mm.setBrk(BigInt(x))));
+    const heapPages = (): number => Math.ceil(pinned ? (mm.layout.brk - mm.layout.startBrk!) / PAGE : Number(mm.brk - mm.startBrk) / PAGE);
+    const oldBrk = pinned ? mm.layout.brk : Number(mm.brk);
+    const before = heapPages();
+    const r = set(a[0]);
+    // The memory controller charges heap growth in pages (cgroup/memcontrol.ts); a refused charge leaves the break.
+    const delta = heapPages() - before;
+    if (delta > 0 && memcgCharge(c.t, delta) < 0) return c.t.mm === mm ? set(oldBrk) : oldBrk;
+    if (delta < 0) memcgUncharge(mm, -delta);
+    return r;
   },
   mmap: (c, a) => {
     const [addr, len, prot, flags, fd, off] = a;
@@ -51,14 +62,33 @@ export const mmSyscalls: Record<string, SysHandler> = {
     if (prot & ~PROT_MASK & 0xff) return -Errno.EINVAL;
     const type = flags & MAP.TYPE;
     if (type !== MAP.SHARED && type !== MAP.PRIVATE && type !== MAP.SHARED_VALIDATE) return -Errno.EINVAL;
-    if (c.t.mm.layout.active || !(flags & MAP.ANONYMOUS) || flags & MAP.FIXED || addr) return layoutMmap(c, addr, len, prot, flags, fd | 0, off);
-    const r = c.t.mm.mmapAnon(len);
-    return typeof r === 'bigint' ? Number(r) : r;
+    const mm = c.t.mm;
+    const placed = mm.layout.active || !(flags & MAP.ANONYMOUS) || flags & MAP.FIXED || addr;
+    let r: number;
+    if (placed) r = layoutMmap(c, addr, len, prot, flags, fd | 0, off);
+    else {
+      const m = mm.mmapAnon(len);
+      r = typeof m === 'bigint' ? Number(m) : m;
+    }
+    // Anonymous memory is charged to the memory controller once mapped (cgroup/memcontrol.ts); a refused
+    // charge unmaps it again (unless the OOM killer took the caller, and its mm with it).
+    const pages = flags & MAP.ANONYMOUS && !(r < 0 && r > -4096) ? Math.ceil(len / PAGE) : 0;
+    if (!pages) return r;
+    if (memcgCharge(c.t, pages) < 0) {
+      if (c.t.mm === mm) {
+        if (placed) mm.layout.unmap(r, len);
+        else mm.munmap(BigInt(r), Math.ceil(len / PAGE) * PAGE);
+      }
+      return -Errno.ENOMEM;
+    }
+    memcgRecordMap(mm, r, pages);
+    return r;
   },
   munmap: (c, a) => {
     if (!c.t.mm) return -Errno.EINVAL;
     if (a[0] % PAGE !== 0 || a[1] <= 0) return -Errno.EINVAL;
     c.t.mm.layout.unmap(a[0], a[1]);
+    memcgUnmap(c.t.mm, a[0], a[1]);
     return c.t.mm.munmap(BigInt(a[0]), a[1]);
   },
   mprotect: (c, a) => {

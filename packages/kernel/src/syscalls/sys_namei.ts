@@ -5,12 +5,14 @@
 import { utf8Encode } from '../kernel/utf8';
 import { Errno } from '@bpfsim/uapi';
 import { AT } from '../fs/file';
-import { Inode, S_IFDIR, S_IFLNK, onDeviceOf } from '../fs/inode';
+import { Inode, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, onDeviceOf } from '../fs/inode';
+import { checkDevPermission, decodeDev, DEVCG_ACC, DEVCG_DEV } from '../bpf/cgroup';
 import { dirPath, walkParent, type WalkStart } from '../fs/namei';
 import { MAY_EXEC, MAY_WRITE, permission } from '../fs/permission';
 import type { World } from '../kernel/world';
 import { i32, pathArg, toUser, type SysCtx, type SysHandler } from './context';
 import { lookupAt, startAt, startFor } from './sys_fs';
+import { nameTraced, vfsNameOp } from '../trace/kprobe-fs';
 
 /** struct stat as x86-64 lays it out (144 bytes). */
 export function encodeStat(w: World, ino: Inode): Uint8Array {
@@ -62,17 +64,60 @@ function parentAt(c: SysCtx, dirfd: number, pathPtr: number): { st: WalkStart; d
 }
 
 function mkdirAt(c: SysCtx, dirfd: number, pathPtr: number, mode: number): number {
-  const pr = parentAt(c, dirfd, pathPtr);
-  if (typeof pr === 'number') return pr;
-  if (pr.name === '' || pr.name === '.' || pr.name === '..' || pr.dir.entries!.has(pr.name)) return -Errno.EEXIST;
-  const p = permission(c.t.cred, pr.dir, MAY_WRITE | MAY_EXEC);
-  if (p) return p;
+  return nameTraced(c, 'do_mkdirat', dirfd, pathPtr, mode, () => {
+    const pr = parentAt(c, dirfd, pathPtr);
+    if (typeof pr === 'number') return pr;
+    if (pr.name === '' || pr.name === '.' || pr.name === '..' || pr.dir.entries!.has(pr.name)) return -Errno.EEXIST;
+    // vfs_mkdir: may_create, security_inode_mkdir, then the file system's mkdir
+    return vfsNameOp(c, 'mkdir', pr.dir, pr.name, undefined, mode, () => permission(c.t.cred, pr.dir, MAY_WRITE | MAY_EXEC), () => mkdirApply(c, pr, mode));
+  });
+}
+
+function mkdirApply(c: SysCtx, pr: { dir: Inode; name: string }, mode: number): number {
+  // A kernfs directory makes its own children (cgroupfs: cgroup_mkdir).
+  if (pr.dir.kernfsDir) return pr.dir.kernfsDir.mkdir(pr.name, mode & 0o7777 & ~c.t.fs.umask, c.t);
   const now = c.w.clock.monotonicNs;
   const d = new Inode(c.w.sb, S_IFDIR | (mode & 0o7777 & ~c.t.fs.umask), c.t.cred.fsuid, c.t.cred.fsgid, now);
   d.parent = pr.dir;
   d.recorded = onDeviceOf(pr.dir);
   pr.dir.entries!.set(pr.name, d);
   pr.dir.nlink++;
+  pr.dir.mtimeNs = pr.dir.ctimeNs = now;
+  return 0;
+}
+
+/** CAP_MKNOD. */
+const CAP_MKNOD = 27;
+
+/**
+ * do_mknodat: may_mknod's type check (a directory is EPERM, an unknown type EINVAL), the name,
+ * the umask, then vfs_mknod's checks — create permission, CAP_MKNOD for device nodes, and the
+ * device cgroup (cgroup_device programs, MKNOD access).
+ */
+function mknodAt(c: SysCtx, dirfd: number, pathPtr: number, mode: number, dev: number): number {
+  const type = mode & S_IFMT;
+  if (type === S_IFDIR) return -Errno.EPERM;
+  if (![0, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK].includes(type)) return -Errno.EINVAL;
+  const pr = parentAt(c, dirfd, pathPtr);
+  if (typeof pr === 'number') return pr;
+  if (pr.name === '' || pr.name === '.' || pr.name === '..' || pr.dir.entries!.has(pr.name)) return -Errno.EEXIST;
+  if (pr.trailingSlash) return -Errno.ENOENT;
+  const p = permission(c.t.cred, pr.dir, MAY_WRITE | MAY_EXEC);
+  if (p) return p;
+  const device = type === S_IFCHR || type === S_IFBLK;
+  if (device && !c.t.cred.capable(CAP_MKNOD)) return -Errno.EPERM;
+  // kernfs directories have neither create (EACCES) nor mknod (EPERM).
+  if (pr.dir.kernfsDir) return type === 0 || type === S_IFREG ? -Errno.EACCES : -Errno.EPERM;
+  if (device) {
+    const { major, minor } = decodeDev(dev >>> 0);
+    const e = checkDevPermission(c.t.cgroup, c.w.runBpf, type === S_IFBLK ? DEVCG_DEV.BLOCK : DEVCG_DEV.CHAR, major, minor, DEVCG_ACC.MKNOD);
+    if (e) return e;
+  }
+  const now = c.w.clock.monotonicNs;
+  const ino = new Inode(c.w.sb, (type || S_IFREG) | (mode & 0o7777 & ~c.t.fs.umask), c.t.cred.fsuid, c.t.cred.fsgid, now);
+  if (device) ino.rdev = dev >>> 0;
+  ino.recorded = onDeviceOf(pr.dir);
+  pr.dir.entries!.set(pr.name, ino);
   pr.dir.mtimeNs = pr.dir.ctimeNs = now;
   return 0;
 }
@@ -88,6 +133,10 @@ function mayDelete(c: SysCtx, dir: Inode, victim: Inode): number {
 
 function unlinkAt(c: SysCtx, dirfd: number, pathPtr: number, flags: number): number {
   if (flags & ~AT.REMOVEDIR) return -Errno.EINVAL;
+  return nameTraced(c, flags & AT.REMOVEDIR ? 'do_rmdir' : 'do_unlinkat', dirfd, pathPtr, undefined, () => unlinkLookup(c, dirfd, pathPtr, flags));
+}
+
+function unlinkLookup(c: SysCtx, dirfd: number, pathPtr: number, flags: number): number {
   const pr = parentAt(c, dirfd, pathPtr);
   if (typeof pr === 'number') return pr;
   if (flags & AT.REMOVEDIR) {
@@ -99,17 +148,29 @@ function unlinkAt(c: SysCtx, dirfd: number, pathPtr: number, flags: number): num
   if (!victim) return -Errno.ENOENT;
   // unlink's trailing-slash check comes before any permission check.
   if (!(flags & AT.REMOVEDIR) && pr.trailingSlash) return victim.isDir ? -Errno.EISDIR : -Errno.ENOTDIR;
-  // may_delete: permission and the sticky rule first, then the type.
-  const e = mayDelete(c, pr.dir, victim);
-  if (e) return e;
+  // vfs_unlink/vfs_rmdir: may_delete (permission and the sticky rule first, then the type), the security hook, the change
+  return vfsNameOp(c, flags & AT.REMOVEDIR ? 'rmdir' : 'unlink', pr.dir, pr.name, victim, 0, () => {
+    const e = mayDelete(c, pr.dir, victim);
+    if (e) return e;
+    if (flags & AT.REMOVEDIR) return victim.isDir ? 0 : -Errno.ENOTDIR;
+    return victim.isDir ? -Errno.EISDIR : 0;
+  }, () => unlinkApply(c, pr, victim, flags));
+}
+
+function unlinkApply(c: SysCtx, pr: { dir: Inode; name: string }, victim: Inode, flags: number): number {
   if (flags & AT.REMOVEDIR) {
     if (!victim.isDir) return -Errno.ENOTDIR;
+    // cgroupfs: cgroup_rmdir decides (its interface files do not make it "not empty"); its mount point is busy.
+    if (pr.dir.kernfsDir) return pr.dir.kernfsDir.rmdir(pr.name, c.t);
+    if (victim.kernfsDir) return -Errno.EBUSY;
     if (victim.entries!.size > 0) return -Errno.ENOTEMPTY;
     if (victim === c.t.fs.root) return -Errno.EBUSY;
     pr.dir.nlink--;
     victim.nlink = 0;
   } else {
     if (victim.isDir) return -Errno.EISDIR;
+    // kernfs has no unlink operation.
+    if (pr.dir.kernfsDir) return -Errno.EPERM;
     victim.nlink--;
     victim.ctimeNs = c.w.clock.monotonicNs;
   }
@@ -172,6 +233,8 @@ export const nameiSyscalls: Record<string, SysHandler> = {
     return f ? toUser(c, a[1], encodeStat(c.w, f.inode)) : -Errno.EBADF;
   },
   mkdir: (c, a) => mkdirAt(c, AT.FDCWD, a[0], a[1]),
+  mknod: (c, a) => mknodAt(c, AT.FDCWD, a[0], a[1], a[2]),
+  mknodat: (c, a) => mknodAt(c, i32(a[0]), a[1], a[2], a[3]),
   mkdirat: (c, a) => mkdirAt(c, i32(a[0]), a[1], a[2]),
   rmdir: (c, a) => unlinkAt(c, AT.FDCWD, a[0], AT.REMOVEDIR),
   unlink: (c, a) => unlinkAt(c, AT.FDCWD, a[0], 0),

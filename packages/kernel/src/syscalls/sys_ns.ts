@@ -13,6 +13,7 @@ import type { MntNamespace } from '../ns/mnt_namespace';
 import type { UtsNamespace } from '../ns/uts_namespace';
 import type { SimpleNamespace } from '../ns/simple_namespace';
 import type { SysHandler } from './context';
+import { bindCgroupNs } from '../cgroup/namespace';
 
 const ALLOWED = CLONE.THREAD | CLONE.FS | CLONE.NEWNS | CLONE.SIGHAND | CLONE.VM | CLONE.FILES | CLONE.SYSVSEM | CLONE.NEWUTS | CLONE.NEWIPC | CLONE.NEWNET | CLONE.NEWUSER | CLONE.NEWPID | CLONE.NEWCGROUP | CLONE.NEWTIME;
 
@@ -37,6 +38,8 @@ const unshare: SysHandler = (c, a) => {
     if (!t.cred.capable(CAP.SYS_ADMIN)) return -Errno.EPERM;
     const n = createNewNamespaces(nsFlags, t.nsproxy, t.pidNamespace, c.w.inums, false);
     if (typeof n === 'number') return n;
+    // copy_cgroup_ns: rooted at the caller's cgroup.
+    if (has(CLONE.NEWCGROUP)) bindCgroupNs(n.cgroup, t);
     nsp = n;
   }
   if (has(CLONE.FS) && t.fs.users > 1) {

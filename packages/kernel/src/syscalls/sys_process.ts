@@ -6,6 +6,7 @@
 import { Errno } from '@bpfsim/uapi';
 import { CLONE, CLONE_ARGS_SIZE_VER0, CLONE_ARGS_SIZE_VER2, CLONE_LEGACY_FLAGS, hasFlag } from '../kernel/clone_flags';
 import { copyProcess, type CloneArgs } from '../kernel/fork';
+import { copyProcessTraced, kernelCloneTraced, wakeUpNewTask } from '../trace/kprobe-process';
 import { doExit, doGroupExit } from '../kernel/exit';
 import { doWait, W, type WaitResult, type WaitSelector } from '../kernel/wait';
 import { CLD, SIG, exitStatus, validSignal } from '../kernel/signal';
@@ -16,12 +17,17 @@ import { fromUser, i32, le32, toUser, type SysCtx, type SysHandler, type SysRet 
 const PAGE_SIZE = 4096;
 
 function kernelClone(c: SysCtx, args: CloneArgs): SysRet {
+  return kernelCloneTraced(c, args, () => kernelCloneModel(c, args), (r) => BigInt(r === BLOCK ? (c.child?.pidIn(c.t.pidNamespace) ?? 0) : r));
+}
+
+function kernelCloneModel(c: SysCtx, args: CloneArgs): SysRet {
   const f = args.flags;
   // CLONE_PIDFD returns the pidfd through parent_tid in legacy clone: the two cannot share it.
   if (hasFlag(f, CLONE.PIDFD) && hasFlag(f, CLONE.PARENT_SETTID) && args.pidfd === args.parentTid) return -Errno.EINVAL;
-  const child = copyProcess(c.w, c.t, args);
+  const child = copyProcessTraced(c.w, () => copyProcess(c.w, c.t, args));
   if (typeof child === 'number') return child;
   c.child = child;
+  wakeUpNewTask(c.w, child);
   const nr = child.pidIn(c.t.pidNamespace);
   if (hasFlag(f, CLONE.VFORK)) {
     // The parent sleeps until the child execs or exits (World.releaseVfork completes the call).
@@ -67,7 +73,7 @@ function readCloneArgs(c: SysCtx, addr: number, size: number): CloneArgs | numbe
     const v = new DataView(b.buffer);
     setTid = Array.from({ length: Number(setTidSize) }, (_, i) => v.getInt32(i * 4, true));
   }
-  return { flags: fl, exitSignal: Number(exitSignal), setTid, parentTid, childTid, pidfd };
+  return { flags: fl, exitSignal: Number(exitSignal), setTid, parentTid, childTid, pidfd, cgroupFd: Number(cgroup) };
 }
 
 function waitStatusOut(c: SysCtx, addr: number, r: WaitResult): number {

@@ -8,6 +8,7 @@ import { sendSignal, killPermitted } from '../kernel/signal_send';
 import { NSIG, SIG, sigKernelOnly, validSignal } from '../kernel/signal';
 import { BLOCK, type TaskStruct } from '../kernel/task_struct';
 import { fromUser, i32, toUser, type SysCtx, type SysHandler } from './context';
+import { groupSendSigInfo, killTraced } from '../trace/kprobe-process';
 
 /** The sender is outside the target's namespace (SIG_FROM_ANCESTOR): it may kill that namespace's init. */
 function fromAncestor(sender: TaskStruct, target: TaskStruct): boolean {
@@ -15,12 +16,17 @@ function fromAncestor(sender: TaskStruct, target: TaskStruct): boolean {
 }
 
 function signalProcess(c: SysCtx, target: TaskStruct, sig: number, group: boolean): number {
-  if (!killPermitted(c.t, target, sig)) return -Errno.EPERM;
-  sendSignal(c.w, target, sig, group, fromAncestor(c.t, target));
-  return 0;
+  const send = (): number => {
+    if (!killPermitted(c.t, target, sig)) return -Errno.EPERM;
+    sendSignal(c.w, target, sig, group, fromAncestor(c.t, target));
+    return 0;
+  };
+  return group ? groupSendSigInfo(c, sig, target, send) : send();
 }
 
-const kill: SysHandler = (c, a) => {
+const kill: SysHandler = (c, a) => killTraced(c, i32(a[1]), i32(a[0]), () => killModel(c, a) as number);
+
+const killModel: SysHandler = (c, a) => {
   const pid = i32(a[0]);
   const sig = i32(a[1]);
   if (!validSignal(sig)) return -Errno.EINVAL;

@@ -1,6 +1,6 @@
 /**
  * statfs/fstatfs (fs/statfs.c): struct statfs of the file system a path or descriptor is on.
- * The model's file systems are tmpfs-like (TMPFS_MAGIC), proc (PROC_SUPER_MAGIC) and nsfs;
+ * The model's file systems are tmpfs-like (TMPFS_MAGIC), proc (PROC_SUPER_MAGIC), cgroup2 and nsfs;
  * sizes are those of an empty tmpfs of the default size.
  */
 import { Errno } from '@bpfsim/uapi';
@@ -8,6 +8,7 @@ import { AT } from '../fs/file';
 import type { Inode } from '../fs/inode';
 import { i32, pathArg, toUser, type SysCtx, type SysHandler } from './context';
 import { lookupAt } from './sys_fs';
+import { CGROUP2_SUPER_MAGIC } from '../cgroup/kernfs';
 
 const TMPFS_MAGIC = 0x01021994;
 const PROC_SUPER_MAGIC = 0x9fa0;
@@ -18,8 +19,10 @@ const ST_FLAGS = 0x20 | 0x1000;
 function encodeStatfs(c: SysCtx, ino: Inode): Uint8Array {
   const b = new Uint8Array(120);
   const dv = new DataView(b.buffer);
-  const proc = ino.sb === c.w.procfs.sb;
-  const type = proc ? PROC_SUPER_MAGIC : ino.sb.readonly ? NSFS_MAGIC : TMPFS_MAGIC;
+  // cgroup2 (simple_statfs, like proc): no blocks or files.
+  const cgroup2 = ino.sb === c.w.cgroups?.kernfs.sb;
+  const proc = ino.sb === c.w.procfs.sb || cgroup2;
+  const type = cgroup2 ? CGROUP2_SUPER_MAGIC : proc ? PROC_SUPER_MAGIC : ino.sb.readonly ? NSFS_MAGIC : TMPFS_MAGIC;
   dv.setBigInt64(0, BigInt(type), true);
   dv.setBigInt64(8, 4096n, true); // f_bsize
   const blocks = proc ? 0n : 262_144n; // half of 2 GiB of simulated RAM, in pages

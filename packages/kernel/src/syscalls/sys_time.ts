@@ -78,7 +78,10 @@ function readTimespec(c: SysCtx, addr: number): bigint | number {
 const TIMER_ABSTIME = 1;
 
 function sleepFor(c: SysCtx, ns: bigint): number {
+  // The sleeper leaves its CPU for the sleep (sched_switch, then sched_wakeup when its hrtimer fires).
+  c.w.rq?.sleep(c.t);
   c.w.clock.advance(ns);
+  c.w.rq?.wake(c.t);
   c.w.wake();
   return 0;
 }

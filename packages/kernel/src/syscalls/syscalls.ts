@@ -31,9 +31,20 @@ import { randomSyscalls } from './sys_random';
 import { ioctlSyscalls } from './sys_ioctl';
 import { statfsSyscalls } from './sys_statfs';
 import { socketSyscalls } from './sys_socket';
+import { socketMsgSyscalls } from './sys_socket_msg';
+import { socketOptSyscalls } from './sys_socket_opt';
+import { socketPollSyscalls } from './sys_socket_poll';
 import { xattrSyscalls } from './sys_xattr';
+import { bpfSyscalls } from './sys_bpf';
+import { chargeSyscall } from '../cgroup/cpu';
 
-export type SysArg = number | bigint | string | Uint8Array | readonly string[] | null | { out: number };
+export type SysArg = number | bigint | string | Uint8Array | readonly string[] | null | { out: number } | SysStructArg;
+
+/** A struct holding pointers (a msghdr and its iovecs): each `ptrs` argument is placed first, its address written at `at`. */
+export interface SysStructArg {
+  struct: Uint8Array;
+  ptrs: readonly { at: number; arg: SysArg }[];
+}
 
 export interface SyscallResult {
   /** The return value (-errno on failure); meaningless while `blocked`. */
@@ -52,7 +63,7 @@ export class SyscallError extends BpfsimError {
 }
 
 const HANDLERS: ReadonlyMap<string, SysHandler> = new Map(
-  Object.entries({ ...processSyscalls, ...sysSyscalls, ...signalSyscalls, ...nsSyscalls, ...execSyscalls, ...fsSyscalls, ...nameiSyscalls, ...mmSyscalls, ...attrSyscalls, ...readdirSyscalls, ...renameSyscalls, ...timeSyscalls, ...threadSyscalls, ...resourceSyscalls, ...randomSyscalls, ...ioctlSyscalls, ...statfsSyscalls, ...socketSyscalls, ...xattrSyscalls }),
+  Object.entries({ ...processSyscalls, ...sysSyscalls, ...signalSyscalls, ...nsSyscalls, ...execSyscalls, ...fsSyscalls, ...nameiSyscalls, ...mmSyscalls, ...attrSyscalls, ...readdirSyscalls, ...renameSyscalls, ...timeSyscalls, ...threadSyscalls, ...resourceSyscalls, ...randomSyscalls, ...ioctlSyscalls, ...statfsSyscalls, ...socketSyscalls, ...socketMsgSyscalls, ...socketOptSyscalls, ...socketPollSyscalls, ...xattrSyscalls, ...bpfSyscalls }),
 );
 
 /** Names of the syscalls the model implements. */
@@ -64,6 +75,7 @@ const enc = new TextEncoder();
 
 export class Syscalls {
   constructor(private readonly w: World, private readonly onEnter: (t: TaskStruct) => void) {}
+  private readonly now = (): bigint => this.w.clock.monotonicNs;
 
   call(t: TaskStruct, which: string | number, args: readonly SysArg[] = []): SyscallResult {
     const name = typeof which === 'number' ? SYSCALL_NAME_X86_64.get(which) : which;
@@ -75,6 +87,8 @@ export class Syscalls {
     if (t.blocked) throw new SyscallError('TASK_BLOCKED', `syscall ${name}: ${t.describe()} is still blocked in ${t.blocked.name}`);
     if (t.state === 'stopped') throw new SyscallError('TASK_STOPPED', `syscall ${name}: ${t.describe()} is stopped`);
     this.onEnter(t);
+    // The task runs (on a CPU of the run queues) to make the call.
+    this.w.rq?.run(t);
     const outs: { addr: number; n: number }[] = [];
     if (args.length > 6) throw new SyscallError('SYSCALL_BAD_ARG', `syscall ${name}: at most 6 arguments (got ${args.length})`);
     let regs: number[] | undefined = args as number[];
@@ -90,10 +104,16 @@ export class Syscalls {
     // The tracing choke point (do_syscall_64 → syscall_enter_from_user_mode / syscall_exit_to_user_mode).
     const nr = SYSCALL_NR_X86_64[name];
     this.w.events?.sysEnter(t, nr, name, regs);
-    const ret = h(c, regs);
+    // do_syscall_64 → x64_sys_call → __x64_sys_<name>(regs): ksyscall and kprobes on the wrapper see the user's pt_regs
+    const kp = this.w.kprobes;
+    const ret = kp ? kp.call(`__x64_sys_${name}`, () => [kp.taskObjects.syscallEntry(t, nr, regs!)], () => h(c, regs!), { ret: (r) => BigInt(r === BLOCK ? 0 : r) }) : h(c, regs);
     if (ret !== BLOCK) t.lastRet = ret;
+    else this.w.rq?.sleep(t);
     if (this.w.interruptPending) this.w.settleInterrupts();
-    this.w.clock.advance(syscallCostNs(name));
+    const cost = syscallCostNs(name);
+    // The call's CPU time is the task's system time (cgroup cpu.stat, cpu.max runtime: cgroup/cpu.ts).
+    chargeSyscall(t, Number(cost), this.now);
+    this.w.clock.advance(cost);
     // exit and exit_group never return; a call that sleeps reports its exit when it completes (World.completeBlocked).
     if (ret !== BLOCK && t.alive && !t.exiting) this.w.events?.sysExit(t, nr, name, ret);
     const res: SyscallResult = { ret: ret === BLOCK ? 0 : ret, blocked: ret === BLOCK, outs: [] };
@@ -130,6 +150,15 @@ export class Syscalls {
         const dv = new DataView(ptrs.buffer);
         a.forEach((s, j) => dv.setBigUint64(j * 8, mm!.scratchPut(cstr(s)), true));
         return Number(mm!.scratchPut(ptrs));
+      }
+      if (typeof a === 'object' && 'struct' in a && a.struct instanceof Uint8Array) {
+        const b = a.struct.slice();
+        const dv = new DataView(b.buffer);
+        for (const p of a.ptrs) {
+          if (p.at < 0 || p.at + 8 > b.length) throw new SyscallError('SYSCALL_BAD_ARG', `syscall ${name}: argument ${i}: pointer at ${p.at} outside its ${b.length}-byte struct`);
+          dv.setBigUint64(p.at, BigInt(this.reg(name, mm, p.arg, i, outs)), true);
+        }
+        return Number(mm!.scratchPut(b));
       }
       if (typeof a === 'object' && 'out' in a && Number.isInteger(a.out) && a.out >= 0 && a.out <= MAX_OUT) {
         const addr = Number(mm!.scratchPut(new Uint8Array(a.out)));

@@ -3,20 +3,22 @@
  * (kernel/trace/bpf_trace.c) and bpf_skb_under_cgroup (net/core/filter.c).
  * Both refuse an index past max_entries (E2BIG) and an empty slot (EAGAIN);
  * bpf_skb_under_cgroup first answers 0 for an skb without a full socket.
- * bpfsim has no cgroup hierarchy yet, so a slot is never filled (the map
- * refuses every fd, see maps/cgroup-array.ts): a filled one is a bpfsim bug.
+ * A slot holds a cgroup (maps/cgroup-array.ts); the current task is under it
+ * when the cgroup is its cgroup or an ancestor of it
+ * (task_under_cgroup_hierarchy). An skb is asked about its socket's cgroup,
+ * which test runs do not have: the zeroed test-run socket belongs to the root.
  */
 import { BpfMapType, Errno } from '@bpfsim/uapi';
 import type { CgroupArrayMap } from '../maps/map';
 import { mapAt } from './mem';
 import { neg, type HelperArea } from './types';
 
-function underCgroup(map: CgroupArrayMap, idx: bigint): bigint {
+function underCgroup(map: CgroupArrayMap, idx: bigint, ancestors: readonly bigint[]): bigint {
   const i = Number(idx & 0xffffffffn);
   if (i >= map.maxEntries) return neg(Errno.E2BIG);
-  const cgrp = map.cgroupAt(i);
-  if (!cgrp) return neg(Errno.EAGAIN);
-  throw new TypeError(`cgroup array ${map.name}: slot ${i} holds a cgroup, but bpfsim models no cgroup hierarchy`);
+  const ref = map.cgroupAt(i) as { cgroup?: { id: bigint } } | undefined;
+  if (!ref?.cgroup) return neg(Errno.EAGAIN);
+  return ancestors.includes(ref.cgroup.id) ? 1n : 0n;
 }
 
 function cgroupArray(m: ReturnType<typeof mapAt>): CgroupArrayMap {
@@ -25,7 +27,7 @@ function cgroupArray(m: ReturnType<typeof mapAt>): CgroupArrayMap {
 }
 
 export const cgroupArrayHelpers: HelperArea = {
-  bpf_current_task_under_cgroup: (_env, call, m, idx) => underCgroup(cgroupArray(mapAt(call.mem, m)), idx),
+  bpf_current_task_under_cgroup: (env, call, m, idx) => underCgroup(cgroupArray(mapAt(call.mem, m)), idx, env.kernel.current.cgroupAncestors),
   // The test-run skb carries a zeroed full socket (sk_fullsock); an skb without one answers 0.
-  bpf_skb_under_cgroup: (env, call, _skb, m, idx) => (env.skb?.sk ? underCgroup(cgroupArray(mapAt(call.mem, m)), idx) : 0n),
+  bpf_skb_under_cgroup: (env, call, _skb, m, idx) => (env.skb?.sk ? underCgroup(cgroupArray(mapAt(call.mem, m)), idx, [1n]) : 0n),
 };

@@ -12,6 +12,8 @@ import { outputHelpers } from './output';
 import { packetHelpers } from './packet';
 import { probeHelpers } from './probe';
 import { redirectPeerHelpers } from './redirect-peer';
+import { fibHelpers } from './fib';
+import { seqHelpers } from './seq';
 import { skbMetaHelpers } from './skb-meta';
 import { skbResizeHelpers } from './skb-resize';
 import { sockmapHelpers } from './sockmap';
@@ -27,7 +29,7 @@ export const TAIL_CALL_ID = 12;
 
 const AREAS: readonly HelperArea[] = [
   mapHelpers, timeHelpers, taskHelpers, probeHelpers, traceHelpers, outputHelpers, stackHelpers, miscHelpers, packetHelpers, storageHelpers,
-  skbResizeHelpers, skbMetaHelpers, sockmapHelpers, cgroupArrayHelpers, redirectPeerHelpers,
+  skbResizeHelpers, skbMetaHelpers, sockmapHelpers, cgroupArrayHelpers, redirectPeerHelpers, seqHelpers, fibHelpers,
 ];
 
 const ID_BY_NAME = new Map<string, number>(HELPER_NAMES.map((n, i) => [n, i]));

@@ -81,3 +81,5 @@ function readArgs(call: HelperCall, addr: bigint, count: number): bigint[] {
   const dv = new DataView(b.buffer, b.byteOffset);
   return Array.from({ length: count }, (_, i) => dv.getBigUint64(i * 8, true));
 }
+
+export { readArgs as readBprintfArgs };

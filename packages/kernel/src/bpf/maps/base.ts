@@ -9,6 +9,7 @@ import { BpfsimError, Errno } from '@bpfsim/uapi';
 import type { AddressSpaceApi, Region } from '@bpfsim/vm';
 import type { BatchResult, BpfMap, ErrnoResult, MapAttr, MapContext } from './map';
 import { BPF_F_LOCK, MapFlag } from './flags';
+import type { MapMemoryCharge } from './memcg';
 
 /** Size of the stand-in for struct bpf_map that `addr` points at. */
 const MAP_OBJECT_BYTES = 256;
@@ -106,6 +107,8 @@ export abstract class MapBase implements BpfMap {
   protected readonly mem: AddressSpaceApi;
   protected readonly ncpu: number;
   protected readonly spinLockOff: number | undefined;
+  /** The map-memory budget elements allocated on demand are charged to (memcg.ts). */
+  protected readonly budget: MapMemoryCharge | undefined;
   private readonly objRegion: Region;
 
   constructor(attr: MapAttr, ctx: MapContext, userValueSize = attr.valueSize) {
@@ -122,6 +125,7 @@ export abstract class MapBase implements BpfMap {
     this.mem = ctx.memory;
     this.ncpu = ctx.possibleCpus;
     this.spinLockOff = attr.spinLockOff;
+    this.budget = ctx.budget;
     this.objRegion = ctx.memory.map('map', new Uint8Array(MAP_OBJECT_BYTES), {
       name: `map ${this.name || '(anon)'}`,
       writable: false,

@@ -8,10 +8,9 @@
  * lookups are ENOTSUPP (no map_fd_sys_lookup_elem); delete and get_next_key are
  * the fd array's.
  *
- * bpfsim has no cgroup hierarchy yet, so no fd is a cgroup directory: every
- * update is refused with EBADF, as the kernel refuses an fd that is not one
- * (css_tryget_online_from_dir on a file outside cgroupfs). Slots therefore stay
- * empty, and the helpers find none (-EAGAIN).
+ * A cgroup fd is a bpf fd opened on a cgroup2 directory (BpfSubsystem.cgroupOpen);
+ * any other fd is refused with EBADF, as the kernel refuses an fd that is not
+ * one (css_tryget_online_from_dir on a file outside cgroupfs).
  */
 import { Errno } from '@bpfsim/uapi';
 import type { CgroupArrayMap, ErrnoResult, FdKind, KernelObjectRef } from './map';
@@ -26,6 +25,11 @@ export class CgroupArrayMapImpl extends FdArrayBase<KernelObjectRef> implements 
     const r = super.sysUpdate(key, value, flags);
     // cgroup_get_from_fd: an open fd that is not a cgroup v2 directory is EBADF, not EINVAL.
     return r === -Errno.EINVAL && flags === 0 ? -Errno.EBADF : r;
+  }
+
+  /** cgroup_get_from_fd: an fd to something that is not a cgroup2 directory is EBADF. */
+  protected override accept(obj: KernelObjectRef): ErrnoResult {
+    return (obj as { cgroup?: unknown }).cgroup ? 0 : -Errno.EBADF;
   }
 
   cgroupAt(index: number): KernelObjectRef | undefined {

@@ -10,6 +10,7 @@ import type {
   RingBufMap,
 } from './map';
 import { MapFlag } from './flags';
+import { mapFootprint } from './memcg';
 import { type MapBase, type MapTypeDef, numaNode, NUMA_NO_NODE } from './base';
 import { hashTableType } from './hashtab';
 import { arrayType } from './array';
@@ -98,8 +99,15 @@ export function createMap(attr: MapAttr, ctx: MapContext): BpfMap | ErrnoResult 
   if (err) return err;
   const map = def.create(attr, ctx);
   if (typeof map === 'number') return map;
+  // the allocation's memcg charge: past the budget, ENOMEM (the model allocates lazily, the charge is the kernel's estimate)
+  const footprint = mapFootprint(attr, ctx.possibleCpus);
+  if (ctx.budget && !ctx.budget.charge(footprint)) {
+    map.free();
+    return -Errno.ENOMEM;
+  }
   if (!nameOk(attr.name ?? '')) {
     map.free();
+    ctx.budget?.uncharge(footprint);
     return -Errno.EINVAL;
   }
   (map as MapBase).id = ctx.allocId();

@@ -39,6 +39,7 @@ import {
 } from './base';
 import { mapHash } from './jhash';
 import { Slab } from './slab';
+import { hashElemFootprint } from './memcg';
 import { BpfMapType } from '@bpfsim/uapi';
 
 const HTAB_CREATE_FLAG_MASK =
@@ -83,19 +84,24 @@ export class HashTableMap extends MapBase {
   private readonly kstride: number;
   private readonly vstride: number; // bytes per CPU copy (or per value)
   private readonly nBuckets: number;
+  /** Bucket heads as slot + 1 (0: empty), so a new map's zeroed array needs no fill and its untouched pages no memory. */
   private readonly buckets: Int32Array;
-  private readonly next: Int32Array;
-  private readonly hashes: Uint32Array;
-  private readonly freeStack: Int32Array;
-  private freeTop: number;
+  // Per-slot arrays grow as slots are first used (fresh): a map with a large max_entries is cheap
+  // to create. Free slots are `fresh..capacity-1` plus the released ones on freeStack.
+  private next: Int32Array;
+  private hashes: Uint32Array;
+  private freeStack: Int32Array;
+  private freeTop = 0;
+  private fresh = 0;
+  private readonly capacity: number;
   /** HASH only: the spare element an update of an existing key swaps in. */
   private spare = -1;
   private count = 0;
   private readonly keys: Slab;
   private readonly values: Slab;
   // LRU list (head = most recently used)
-  private readonly lruPrev: Int32Array | undefined;
-  private readonly lruNext: Int32Array | undefined;
+  private lruPrev: Int32Array | undefined;
+  private lruNext: Int32Array | undefined;
   private lruHead = -1;
   private lruTail = -1;
 
@@ -110,21 +116,29 @@ export class HashTableMap extends MapBase {
     this.vstride = vstride;
     this.nBuckets = roundupPow2(maxEntries);
     const capacity = maxEntries + (this.percpu || this.lru ? 0 : 1);
-    this.buckets = new Int32Array(this.nBuckets).fill(-1);
-    this.next = new Int32Array(capacity);
-    this.hashes = new Uint32Array(capacity);
-    this.freeStack = new Int32Array(capacity);
-    // Pop order 0, 1, 2, ...: fill the slabs front to back.
-    for (let i = 0; i < capacity; i++) this.freeStack[i] = capacity - 1 - i;
-    this.freeTop = capacity;
-    if (!this.percpu && !this.lru) this.spare = this.freeStack[--this.freeTop];
+    this.buckets = new Int32Array(this.nBuckets);
+    this.capacity = capacity;
+    const initial = Math.min(capacity, 64);
+    this.next = new Int32Array(initial);
+    this.hashes = new Uint32Array(initial);
+    this.freeStack = new Int32Array(initial);
     if (this.lru) {
-      this.lruPrev = new Int32Array(capacity);
-      this.lruNext = new Int32Array(capacity);
+      this.lruPrev = new Int32Array(initial);
+      this.lruNext = new Int32Array(initial);
     }
+    // Pop order 0, 1, 2, ...: fill the slabs front to back.
+    if (!this.percpu && !this.lru) this.spare = this.popFree();
     const label = this.name || 'hash';
     this.keys = new Slab(this.mem, this.kstride, capacity, 'map_value', `${label}.keys`, false, this);
     this.values = new Slab(this.mem, this.percpu ? vstride * this.ncpu : vstride, capacity, 'map_value', `${label}.values`, this.progWritable, this);
+    if (this.budget && this.flags & MapFlag.NO_PREALLOC) this.elemCharge = hashElemFootprint(attr, ctx.possibleCpus);
+  }
+
+  /** A BPF_F_NO_PREALLOC element's memory (0: preallocated at creation, or no budget). */
+  private readonly elemCharge: number = 0;
+
+  private uncharge(): void {
+    if (this.elemCharge) this.budget!.uncharge(this.elemCharge);
   }
 
   /** Number of elements. */
@@ -140,7 +154,7 @@ export class HashTableMap extends MapBase {
 
   private find(key: Uint8Array, hash: number): number {
     const ks = this.keySize;
-    for (let i = this.buckets[hash & (this.nBuckets - 1)]; i >= 0; i = this.next[i]) {
+    for (let i = this.buckets[hash & (this.nBuckets - 1)] - 1; i >= 0; i = this.next[i]) {
       if (this.hashes[i] === hash && bytesEqual(this.keys.buf(i), this.keys.off(i), key, 0, ks)) return i;
     }
     return -1;
@@ -150,17 +164,17 @@ export class HashTableMap extends MapBase {
     this.keys.buf(slot).set(key.subarray(0, this.keySize), this.keys.off(slot));
     this.hashes[slot] = hash;
     const b = hash & (this.nBuckets - 1);
-    this.next[slot] = this.buckets[b];
-    this.buckets[b] = slot;
+    this.next[slot] = this.buckets[b] - 1;
+    this.buckets[b] = slot + 1;
   }
 
   private unlink(slot: number): void {
     const b = this.hashes[slot] & (this.nBuckets - 1);
-    if (this.buckets[b] === slot) {
-      this.buckets[b] = this.next[slot];
+    if (this.buckets[b] - 1 === slot) {
+      this.buckets[b] = this.next[slot] + 1;
       return;
     }
-    for (let i = this.buckets[b]; i >= 0; i = this.next[i]) {
+    for (let i = this.buckets[b] - 1; i >= 0; i = this.next[i]) {
       if (this.next[i] === slot) {
         this.next[i] = this.next[slot];
         return;
@@ -170,7 +184,31 @@ export class HashTableMap extends MapBase {
 
   private release(slot: number): void {
     if (this.lru) this.lruRemove(slot);
+    this.pushFree(slot);
+  }
+
+  // ---- free slots ----
+
+  private hasFree(): boolean {
+    return this.freeTop > 0 || this.fresh < this.capacity;
+  }
+  /** A free slot: the last released one, else the first never used (-1 when none). */
+  private popFree(): number {
+    if (this.freeTop > 0) return this.freeStack[--this.freeTop];
+    if (this.fresh >= this.capacity) return -1;
+    if (this.fresh >= this.next.length) this.growSlots(this.fresh + 1);
+    return this.fresh++;
+  }
+  private pushFree(slot: number): void {
+    if (this.freeTop >= this.freeStack.length) this.freeStack = grown(this.freeStack, Math.min(this.capacity, this.freeStack.length * 2 + 1));
     this.freeStack[this.freeTop++] = slot;
+  }
+  private growSlots(min: number): void {
+    const n = Math.min(this.capacity, Math.max(min, this.next.length * 2));
+    this.next = grown(this.next, n);
+    this.hashes = grown(this.hashes, n);
+    if (this.lruPrev) this.lruPrev = grown(this.lruPrev, n);
+    if (this.lruNext) this.lruNext = grown(this.lruNext, n);
   }
 
   // ---- LRU list ----
@@ -195,7 +233,7 @@ export class HashTableMap extends MapBase {
 
   /** prealloc_lru_pop(): a free slot, evicting the least recently used element when there is none. */
   private lruPop(): number {
-    if (this.freeTop > 0) return this.freeStack[--this.freeTop];
+    if (this.hasFree()) return this.popFree();
     const victim = this.lruTail;
     this.lruRemove(victim);
     this.unlink(victim);
@@ -258,7 +296,7 @@ export class HashTableMap extends MapBase {
     const values: Uint8Array[] = [];
     for (;;) {
       const slots: number[] = [];
-      for (let i = this.buckets[batch]; i >= 0; i = this.next[i]) slots.push(i);
+      for (let i = this.buckets[batch] - 1; i >= 0; i = this.next[i]) slots.push(i);
       if (slots.length > count - keys.length) return done(keys, values, batch, keys.length ? 0 : E(Errno.ENOSPC));
       for (const s of slots) {
         keys.push(this.keyOf(s));
@@ -267,6 +305,7 @@ export class HashTableMap extends MapBase {
           this.unlink(s);
           this.release(s);
           this.count--;
+          this.uncharge();
         }
       }
       batch++;
@@ -289,14 +328,14 @@ export class HashTableMap extends MapBase {
     if (old >= 0 && op === BPF_NOEXIST) err = E(Errno.EEXIST);
     else if (old < 0 && op === BPF_EXIST) err = E(Errno.ENOENT);
     if (err) {
-      if (fresh >= 0) this.freeStack[this.freeTop++] = fresh;
+      if (fresh >= 0) this.pushFree(fresh);
       return err;
     }
     if (old >= 0 && (this.percpu || flags & BPF_F_LOCK)) {
       // In place: per-CPU values, and BPF_F_LOCK updates of an existing element.
       this.writeValue(old, value, allCpus, cpu, false);
       if (this.lru) this.touch(old);
-      if (fresh >= 0) this.freeStack[this.freeTop++] = fresh;
+      if (fresh >= 0) this.pushFree(fresh);
       return 0;
     }
     let slot: number;
@@ -305,8 +344,10 @@ export class HashTableMap extends MapBase {
       slot = this.spare;
       this.spare = old;
     } else {
-      if (this.count >= this.maxEntries || this.freeTop === 0) return E(Errno.E2BIG);
-      slot = this.freeStack[--this.freeTop];
+      if (this.count >= this.maxEntries || !this.hasFree()) return E(Errno.E2BIG);
+      // BPF_F_NO_PREALLOC: the element is allocated now (alloc_htab_elem), charged to the budget
+      if (this.elemCharge && !this.budget!.charge(this.elemCharge)) return E(Errno.ENOMEM);
+      slot = this.popFree();
     }
     this.writeValue(slot, value, allCpus, cpu, true);
     this.link(slot, key, hash);
@@ -326,6 +367,7 @@ export class HashTableMap extends MapBase {
     this.unlink(slot);
     this.release(slot);
     this.count--;
+    this.uncharge();
     return 0;
   }
 
@@ -355,7 +397,7 @@ export class HashTableMap extends MapBase {
         b = (hash & (this.nBuckets - 1)) + 1;
       }
     }
-    for (; b < this.nBuckets; b++) if (this.buckets[b] >= 0) return this.keyOf(this.buckets[b]);
+    for (; b < this.nBuckets; b++) if (this.buckets[b] > 0) return this.keyOf(this.buckets[b] - 1);
     return E(Errno.ENOENT);
   }
 
@@ -373,6 +415,7 @@ export class HashTableMap extends MapBase {
     this.unlink(slot);
     this.release(slot);
     this.count--;
+    this.uncharge();
     return v;
   }
 
@@ -395,7 +438,7 @@ export class HashTableMap extends MapBase {
   override forEachElem(cpu: number, fn: (keyAddr: bigint, valueAddr: bigint) => boolean): number {
     let n = 0;
     for (let b = 0; b < this.nBuckets; b++) {
-      for (let i = this.buckets[b]; i >= 0; ) {
+      for (let i = this.buckets[b] - 1; i >= 0; ) {
         const nxt = this.next[i]; // the callback may delete the element
         n++;
         if (fn(this.keys.addr(i), this.values.addr(i, this.percpu ? cpu * this.vstride : 0))) return n;
@@ -435,3 +478,10 @@ export const hashTableType: MapTypeDef = {
     return new HashTableMap(attr, ctx, maxEntries);
   },
 };
+
+/** A copy of `a` with room for `n` entries. */
+function grown<T extends Int32Array | Uint32Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
+}

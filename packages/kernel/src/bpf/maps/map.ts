@@ -39,6 +39,7 @@
  */
 import type { AddressSpaceApi } from '@bpfsim/vm';
 import type { InnerMapMeta } from './inner-map';
+import type { MapMemoryCharge } from './memcg';
 
 /** A negative errno (-Errno.X) or 0 for success. */
 export type ErrnoResult = number;
@@ -65,6 +66,13 @@ export type FdKind = 'prog' | 'map' | 'perf_event' | 'xsk' | 'cgroup' | 'netdev'
 /** A perf event opened on one CPU (perf_event_open(PERF_COUNT_SW_BPF_OUTPUT, cpu)). */
 export interface PerfEventRef extends KernelObjectRef {
   readonly cpu: number;
+  /** The event's mmapped ring once user space maps it (perf_buffer__new): bounded, counts lost samples. */
+  ring?: PerfSampleSink;
+}
+
+/** Where a perf event's samples go: its ring buffer (bpf/buffer-reader.ts). 0, or -ENOSPC when full. */
+export interface PerfSampleSink {
+  write(data: Uint8Array): ErrnoResult;
 }
 
 /** Attributes of BPF_MAP_CREATE (union bpf_attr, map part). */
@@ -109,6 +117,8 @@ export interface MapContext {
   resolveIfindex?: (ifindex: number) => KernelObjectRef | undefined;
   /** CAP_SYS_ADMIN (BPF_F_ZERO_SEED needs it). Default true (bpfsim runs programs "as root"). */
   sysAdmin?: boolean;
+  /** The map-memory budget (memcg.ts): creation and BPF_F_NO_PREALLOC elements are charged to it. */
+  budget?: MapMemoryCharge;
 }
 
 /** One batch step's result (BPF_MAP_*_BATCH). `error` is 0 or a negative errno (-ENOENT at the end). */

@@ -26,6 +26,8 @@ export class PerfEventArrayMapImpl extends FdArrayBase<PerfEventRef> implements 
     const ev = this.slots[index];
     if (!ev) return -Errno.ENOENT;
     if (ev.cpu !== cpu) return -Errno.EOPNOTSUPP;
+    // A ring mapped by user space holds the sample (or refuses it: -ENOSPC, counted as lost).
+    if (ev.ring) return ev.ring.write(data);
     let list = this.records.get(index);
     if (!list) this.records.set(index, (list = []));
     list.push({ cpu, data: data.slice() });
