@@ -11,6 +11,9 @@ import { ScenarioError } from './errors';
 import type { OverrideSpec, ScenarioEvent } from './format';
 import { describeMatcher, matchBytes, matchNumber, resolveBytes, type BytesSpec } from './values';
 import type { World } from './world';
+import { bpfElem, type ElemCmd } from './bpf-calls';
+import { runProcEvent } from './proc-events';
+import { runNetEvent } from './net-events';
 
 export type Outcome = Record<string, string | number | boolean | null>;
 
@@ -54,6 +57,15 @@ function progNamed(c: EventContext, name: string, ...at: (string | number)[]): P
       : `no program named '${name}'`);
   }
   return p;
+}
+
+/** A map element command as a bpf() call of the event's process (`pid`, else the root shell). */
+function mapCall(c: EventContext, kind: string, pid: number | undefined, cmd: ElemCmd, m: MapHandle, key: Uint8Array, value?: Uint8Array, flags = 0): Uint8Array | undefined {
+  const pw = c.world.procs;
+  const t = pid === undefined ? pw.defaultShell(c.index) : pw.task(pid, place(c, kind, 'pid'));
+  const r = bpfElem(pw, c.index, t, cmd, m, key, value, flags, place(c, kind));
+  if (r.ret < 0) throw new BpfErrnoError(-r.ret, `bpf(BPF_${cmd})`);
+  return r.value;
 }
 
 /** Run an errno-returning map operation, checking `expect_errno`. */
@@ -104,6 +116,13 @@ function override(spec: OverrideSpec, c: EventContext): HelperOverride {
 export function runEvent(e: ScenarioEvent, c: EventContext): EventResult {
   const k = c.world.kernel;
   switch (e.kind) {
+    case 'exec': case 'fork': case 'syscall': case 'exit': case 'kill': case 'wait':
+    case 'unshare': case 'setns': case 'write_file': case 'read_file': case 'call': case 'compute':
+      return runProcEvent(e, c, c.world.procs);
+
+    case 'packet': case 'flow':
+      return runNetEvent(e, c);
+
     case 'advance':
       k.clock.advance(e.advance);
       return { outcome: { kind: 'advance', now: String(k.clock.monotonicNs) }, failures: [] };
@@ -156,7 +175,7 @@ export function runEvent(e: ScenarioEvent, c: EventContext): EventResult {
         new DataView(value.buffer).setUint32(0, progNamed(c, u.program, 'map_update', 'program').fd, true);
       } else if (u.value !== undefined) value = bytesOf(c, u.value, m.map.valueSize, 'map_update', 'value');
       else throw new ScenarioError(place(c, 'map_update'), "give 'value' (or 'program' for a prog_array slot)");
-      const r = errnoCheck(() => m.update(key, value, MAP_FLAGS[u.flags ?? 'any']), u.expect_errno, 'map_update');
+      const r = errnoCheck(() => mapCall(c, 'map_update', u.pid, 'MAP_UPDATE_ELEM', m, key, value, MAP_FLAGS[u.flags ?? 'any']), u.expect_errno, 'map_update');
       return { outcome: { kind: 'map_update', map: u.map, key: hex(key), value: hex(value), result: r.result }, failures: r.failures };
     }
 
@@ -164,7 +183,7 @@ export function runEvent(e: ScenarioEvent, c: EventContext): EventResult {
       const d = e.map_delete;
       const m = mapNamed(c, d.map, 'map_delete', 'map');
       const key = bytesOf(c, d.key, m.map.keySize, 'map_delete', 'key');
-      const r = errnoCheck(() => { if (!m.delete(key)) throw new BpfErrnoError(Errno.ENOENT, 'delete'); }, d.expect_errno, 'map_delete');
+      const r = errnoCheck(() => mapCall(c, 'map_delete', d.pid, 'MAP_DELETE_ELEM', m, key), d.expect_errno, 'map_delete');
       return { outcome: { kind: 'map_delete', map: d.map, key: hex(key), result: r.result }, failures: r.failures };
     }
 
@@ -174,8 +193,7 @@ export function runEvent(e: ScenarioEvent, c: EventContext): EventResult {
       const key = bytesOf(c, l.key, m.map.keySize, 'map_lookup', 'key');
       let value: Uint8Array | undefined;
       const r = errnoCheck(() => {
-        value = m.lookup(key);
-        if (!value) throw new BpfErrnoError(Errno.ENOENT, 'lookup');
+        value = mapCall(c, 'map_lookup', l.pid, 'MAP_LOOKUP_ELEM', m, key);
       }, l.expect_errno, 'map_lookup');
       const view = value && valueView(m, value, l.cpu);
       const failures = [...r.failures];

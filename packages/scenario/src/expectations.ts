@@ -6,6 +6,8 @@ import { matchFields, type FieldPattern } from './fields';
 import { describeMatcher, matchBytes, matchNumber, matchText, resolveBytes } from './values';
 import type { World } from './world';
 import { valueView } from './events';
+import { checkProcExpectation } from './proc-expect';
+import { checkNetExpectation } from './net-expect';
 
 export interface ExpectationResult {
   index: number;
@@ -24,6 +26,10 @@ export function checkExpectation(x: Expectation, index: number, world: World): E
   const ok = (what: string): ExpectationResult => ({ index, what, pass: true });
   const k = world.kernel;
   switch (x.kind) {
+    case 'task': case 'file': case 'syscalls':
+      return checkProcExpectation(x, index, world);
+    case 'capture': case 'device': case 'iptables':
+      return checkNetExpectation(x, index, world);
     case 'verdict': {
       const v = x.verdict;
       const what = `verdict of ${v.program}: ${v.accepted ? 'accepted' : 'rejected'}`;

@@ -1,5 +1,5 @@
 /**
- * The scenario format, version 1, as data. YAML files and msgpack recordings
+ * The scenario format, version 2, as data. YAML files and msgpack recordings
  * share it. A later schema version adds event and expectation kinds (tasks,
  * syscalls, packets, devices); migrations.ts lifts older files to the
  * current version so recorded files keep replaying.
@@ -7,8 +7,11 @@
 import { t, type Type } from './schema';
 import { fieldPattern, type FieldPattern } from './fields';
 import { bytes, bytesMatcher, duration, numberMatcher, textMatcher, type BytesSpec, type Matcher } from './values';
+import { fileSpec, procEvents, procExpectations, processSpec, type FileSpec, type ProcEventBody, type ProcExpectation, type ProcessSpec } from './proc-format';
+import { netEvents, netExpectations, networkSpec, type NetEventBody, type NetExpectation, type NetworkSpec } from './net-format';
 
-export const SCHEMA_VERSION = 1;
+/** 2: files, processes, process and syscall events; map events are bpf() calls of a process (`pid`). */
+export const SCHEMA_VERSION = 2;
 
 /** Return codes by name, usable wherever a program's return value is matched. */
 export const RETVAL_NAMES: Record<string, number> = {
@@ -53,7 +56,7 @@ const runEvent = t.obj('a program run', {
   }),
 }, ['program']);
 
-const mapKeyOp = { map: mapName, key: bytes, expect_errno: errnoName };
+const mapKeyOp = { map: mapName, key: bytes, expect_errno: errnoName, pid: t.int(1, 4_194_304) };
 const mapUpdate = t.obj('a map update', { ...mapKeyOp, value: bytes, program: name, flags: t.enum(['any', 'noexist', 'exist'] as const) }, ['map', 'key']);
 const mapDelete = t.obj('a map delete', mapKeyOp, ['map', 'key']);
 const mapLookup = t.obj('a map lookup', { ...mapKeyOp, cpu: t.int(0, 1023), expect: bytesMatcher }, ['map', 'key']);
@@ -71,13 +74,15 @@ const override = t.obj('a helper override', {
 
 export type EventBody =
   | { kind: 'run'; run: { program: string; data?: BytesSpec; ctx?: BytesSpec; repeat?: number; cpu?: number; expect_errno?: string; expect?: { retval?: Matcher; data_out?: Matcher; ctx_out?: Matcher } } }
-  | { kind: 'map_update'; map_update: { map: string; key: BytesSpec; value?: BytesSpec; program?: string; flags?: 'any' | 'noexist' | 'exist'; expect_errno?: string } }
-  | { kind: 'map_delete'; map_delete: { map: string; key: BytesSpec; expect_errno?: string } }
-  | { kind: 'map_lookup'; map_lookup: { map: string; key: BytesSpec; cpu?: number; expect?: Matcher; expect_errno?: string } }
+  | { kind: 'map_update'; map_update: { map: string; key: BytesSpec; value?: BytesSpec; program?: string; flags?: 'any' | 'noexist' | 'exist'; expect_errno?: string; pid?: number } }
+  | { kind: 'map_delete'; map_delete: { map: string; key: BytesSpec; expect_errno?: string; pid?: number } }
+  | { kind: 'map_lookup'; map_lookup: { map: string; key: BytesSpec; cpu?: number; expect?: Matcher; expect_errno?: string; pid?: number } }
   | { kind: 'perf_buffer'; perf_buffer: { map: string } }
   | { kind: 'fire'; fire: { hook: string; ctx?: BytesSpec; cpu?: number } }
   | { kind: 'advance'; advance: bigint }
-  | { kind: 'override'; override: OverrideSpec };
+  | { kind: 'override'; override: OverrideSpec }
+  | ProcEventBody
+  | NetEventBody;
 
 /**
  * Replace a helper's result: `returns` gives values in turn (then the real
@@ -99,6 +104,8 @@ const event: Type<ScenarioEvent> = t.tagged<ScenarioEvent>('an event', {
   run: runEvent, map_update: mapUpdate, map_delete: mapDelete, map_lookup: mapLookup, advance: duration, override,
   perf_buffer: t.obj('a perf buffer to open', { map: mapName }, ['map']),
   fire: t.obj('a hook firing', { hook: t.str('a hook name'), ctx: bytes, cpu: t.int(0, 1023) }, ['hook']),
+  ...procEvents,
+  ...netEvents,
 }, { at: duration, note: t.str() });
 
 export type Expectation =
@@ -108,7 +115,9 @@ export type Expectation =
   | { kind: 'ringbuf'; ringbuf: RecordsExpectation }
   | { kind: 'perf_event'; perf_event: RecordsExpectation }
   | { kind: 'verdict'; verdict: { program: string; accepted: boolean; errno?: string; error?: Matcher } }
-  | { kind: 'runs'; runs: { program: string; count: Matcher } };
+  | { kind: 'runs'; runs: { program: string; count: Matcher } }
+  | ProcExpectation
+  | NetExpectation;
 
 const recordsFields = {
   map: mapName, records: t.list(bytesMatcher), count: numberMatcher(),
@@ -125,6 +134,8 @@ const expectation = t.tagged<Expectation>('an expectation', {
   perf_event: t.obj('a perf event output expectation', recordsFields, ['map']),
   verdict: t.obj('a verifier verdict', { program: name, accepted: t.bool(), errno: errnoName, error: textMatcher }, ['program', 'accepted']),
   runs: t.obj('a run count', { program: name, count: numberMatcher() }, ['program', 'count']),
+  ...procExpectations,
+  ...netExpectations,
 }, { note: t.str() });
 
 /**
@@ -146,6 +157,12 @@ export interface Scenario {
   description?: string;
   seed?: number;
   kernel?: { cpus?: number };
+  /** The file system set up before any event (by syscalls of init). */
+  files?: FileSpec[];
+  /** Processes besides init, created in order by fork (and exec) from their parents. */
+  processes?: ProcessSpec[];
+  /** Namespaces, devices, addresses, routes, iptables and packet programs (net-format.ts). */
+  network?: NetworkSpec;
   programs?: ProgramDecl[];
   events?: ScenarioEvent[];
   expect?: Expectation[];
@@ -157,6 +174,9 @@ export const scenarioType = t.obj('a scenario', {
   description: t.str(),
   seed: t.int(0, 2 ** 32 - 1),
   kernel: t.obj('kernel settings', { cpus: t.int(1, 64) }),
+  files: t.list(fileSpec),
+  processes: t.list(processSpec),
+  network: networkSpec,
   programs: t.list(programDecl),
   events: t.list(event),
   expect: t.list(expectation),

@@ -17,6 +17,8 @@ export interface ScenarioLimits {
   maxRuns: number;
   /** Deepest nesting of a recording's data (lists and mappings). */
   maxDepth: number;
+  /** The kernel's total map memory, in bytes (Kernel option mapMemoryLimit): past it, ENOMEM. */
+  maxMapMemoryBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ScenarioLimits> = Object.freeze({
@@ -26,6 +28,7 @@ export const DEFAULT_LIMITS: Readonly<ScenarioLimits> = Object.freeze({
   maxEvents: 1_000_000,
   maxRuns: 10_000_000,
   maxDepth: 64,
+  maxMapMemoryBytes: 1024 * 1024 * 1024,
 });
 
 /** Where a scenario's files may be and how large its inputs may be. */

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { ScenarioError, type Place } from './errors';
+import { ScenarioError, formatPlace, type Place } from './errors';
 import { scenarioType, type Scenario } from './format';
 import { migrate } from './migrations';
 import type { Issue } from './schema';
@@ -28,6 +28,8 @@ export interface LoadedScenario {
   /** The directories its files may come from besides `dir`, and its limits. */
   allowPaths: readonly string[];
   limits: ScenarioLimits;
+  /** Line and column of a field path (YAML only): errors and failures found while replaying name them. */
+  locate?: (path: (string | number)[]) => { line: number; col: number } | undefined;
 }
 
 type Locate = (path: (string | number)[], atKey?: boolean) => { line: number; col: number } | undefined;
@@ -104,6 +106,9 @@ export function parseScenarioText(text: string, file: string, policy?: ReadPolic
   return validate(data as Record<string, unknown>, file, locate, policy);
 }
 
+/** Problems listed after the first in one error line. */
+const MAX_LISTED_ISSUES = 20;
+
 function validate(raw: Record<string, unknown>, file: string, locate: Locate, policy?: ReadPolicy): LoadedScenario {
   const limits = limitsOf(policy);
   const allowPaths = policy?.allowPaths ?? [];
@@ -112,14 +117,17 @@ function validate(raw: Record<string, unknown>, file: string, locate: Locate, po
   const issues: Issue[] = [];
   const scenario = scenarioType.check(m.doc, [], issues);
   if (!scenario || issues.length) {
-    const first = issues[0];
-    const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
-    throw new ScenarioError(place(file, first.path, locate, first.atKey), first.message + more);
+    // Every problem, each with its own place, on the one line (a bounded number: a generated file can have thousands).
+    const [first, ...rest] = issues;
+    const shown = rest.slice(0, MAX_LISTED_ISSUES).map((i) => `; ${formatPlace(place(file, i.path, locate, i.atKey))}: ${i.message}`).join('');
+    const unlisted = rest.length - Math.min(rest.length, MAX_LISTED_ISSUES);
+    const tail = unlisted ? `; and ${unlisted} more problem${unlisted > 1 ? 's' : ''}` : '';
+    throw new ScenarioError(place(file, first.path, locate, first.atKey), first.message + shown + tail);
   }
   const dir = path.dirname(path.resolve(file));
   checkReferences(scenario, file, dir, locate, allowPaths);
   checkLimits(scenario, file, locate, limits);
-  return { scenario, file, dir, raw: m.doc, allowPaths, limits };
+  return { scenario, file, dir, raw: m.doc, allowPaths, limits, locate: (p) => locate(p) };
 }
 
 /** Events and program runs within the limits: a scenario cannot ask for 10^11 runs. */

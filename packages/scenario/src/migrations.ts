@@ -7,8 +7,15 @@ import { SCHEMA_VERSION } from './format';
 
 type Doc = Record<string, unknown>;
 
-/** MIGRATIONS[n] lifts a version-n document to n+1. None yet: version 1 is the first. */
-const MIGRATIONS: Record<number, (d: Doc) => Doc> = {};
+/**
+ * MIGRATIONS[n] lifts a version-n document to n+1.
+ * 1 → 2: version 2 only adds fields and kinds (files, processes, process events, `pid` on map
+ * events); a version-1 document is a valid version-2 one. Its map events now run as bpf() calls
+ * of the default root shell, which is the one change a version-1 replay sees (docs/scenarios.md).
+ */
+const MIGRATIONS: Record<number, (d: Doc) => Doc> = {
+  1: (d) => d,
+};
 
 export type MigrationResult = { doc: Doc } | { error: string };
 

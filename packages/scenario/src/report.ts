@@ -4,6 +4,7 @@ import { decodeBtfValue, findBtfType, type Btf, type BtfValue } from '@bpfsim/lo
 import { parsePacket, summarize } from '@bpfsim/packet';
 import type { ReplayResult, TraceEntry } from './replay';
 import { clip } from './quote';
+import { describeNetOutcome } from './net-events';
 
 /**
  * What the timeline needs to name things: each program's type (return codes
@@ -107,6 +108,20 @@ export function describeEntry(e: TraceEntry, names?: TimelineNames): string {
     case 'fire': return `fire ${String(o.hook)}: ${String(o.programs)} program${o.programs === 1 ? '' : 's'} ran${o.programs ? `, retval ${String(o.retvals)}` : ''}`;
     case 'perf_buffer': return `perf_buffer ${String(o.map)}: opened on ${String(o.cpus)} CPUs`;
     case 'override': return `override ${String(o.helper)}`;
+    case 'setup': return `set-up: ${String(o.files)} file${o.files === 1 ? '' : 's'}, ${String(o.processes)} process${o.processes === 1 ? '' : 'es'}`;
+    case 'exec': return `exec: ${String(o.comm)}[${String(o.pid)}]`;
+    case 'fork': return `fork: ${String(o.pid)} → ${String(o.child)}`;
+    case 'syscall': return `syscall ${String(o.call)} by ${String(o.pid)}`;
+    case 'exit': return `exit: ${String(o.pid)} with ${String(o.code)}`;
+    case 'kill': return `kill: ${String(o.pid)} sends ${String(o.signal)} to ${String(o.target)}`;
+    case 'wait': return `wait: ${String(o.pid)}`;
+    case 'unshare': return `unshare: ${String(o.pid)} ${String(o.flags)}`;
+    case 'setns': return `setns: ${String(o.pid)} joins ${String(o.target)}'s ${String(o.ns)}`;
+    case 'write_file': return `write_file ${String(o.path)} by ${String(o.pid)}: ${String(o.bytes)} bytes`;
+    case 'read_file': return `read_file ${String(o.path)} by ${String(o.pid)}: ${String(o.bytes)} bytes`;
+    case 'call': return `call ${String(o.binary)}:${String(o.function)} by ${String(o.pid)}: ${String(o.probes)} probe run(s)`;
+    case 'compute': return `compute by ${String(o.pid)}: ${(Number(o.ns) / 1e6).toFixed(3)} ms of work took ${(Number(o.took) / 1e6).toFixed(3)} ms`;
+    case 'packet': case 'flow': return describeNetOutcome(o);
     default: return JSON.stringify(o);
   }
 }
@@ -123,6 +138,8 @@ export function formatReport(r: ReplayResult, opts: { notes?: boolean } = {}): s
     // A note is the scenario author's text: printed escaped and bounded, never as raw terminal bytes.
     out.push(`${idx} ${fmtTime(e.t).padStart(10)}  ${describeEntry(e, names)}${note ? `  # ${clip(note, 200)}` : ''}`);
     const o = e.outcome as Record<string, unknown>;
+    // The syscalls the event made, one strace-like line each.
+    if (typeof o.calls === 'string') for (const line of o.calls.split('\n')) out.push(`${pad}  ${clip(line, 300)}`);
     if (o.kind === 'run') {
       const pin = showPacket(o.data_in);
       if (pin) out.push(`${pad}  packet: ${pin}`);
@@ -135,7 +152,9 @@ export function formatReport(r: ReplayResult, opts: { notes?: boolean } = {}): s
       const d = describeEffect(eff as Record<string, unknown>, names);
       if (d) out.push(`${pad}  ${d}`);
     }
-    for (const f of e.failures) out.push(`${' '.repeat(17)}  FAIL ${f}`);
+    // A failed check names the event's line in the file (the trace itself holds no file paths).
+    const pos = e.failures.length && e.ev >= 0 ? r.loaded.locate?.(['events', e.ev]) : undefined;
+    for (const f of e.failures) out.push(`${' '.repeat(17)}  FAIL ${pos ? `${r.file}:${pos.line}:${pos.col}: ` : ''}${f}`);
   }
   out.push('');
   for (const x of r.expectations) {

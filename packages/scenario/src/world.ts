@@ -10,6 +10,8 @@ import type { Btf } from '@bpfsim/loader';
 import type { LoadedScenario } from './load';
 import { ScenarioError } from './errors';
 import { FileRefused, readContained } from './files';
+import { ProcWorld } from './proc-world';
+import { setupNetwork } from './net-world';
 
 export interface Verdict {
   accepted: boolean;
@@ -30,6 +32,8 @@ export interface World {
   objects: Record<string, string>;
   /** The BTF of the object each map came from, by map name (to decode its records). */
   btfByMap: Map<string, Btf>;
+  /** The simulated processes the scenario drives, and the syscalls they made. */
+  procs: ProcWorld;
 }
 
 /** The enum value of any kernel program type by its lowercase name without prefix ("xdp", "lwt_in", ...); uapi's progTypeByName covers only the types bpfsim describes. */
@@ -48,9 +52,9 @@ interface ObjectLoad {
 
 export function buildWorld(loaded: LoadedScenario, seed: number, vmEngine?: KernelOptions['vmEngine']): World {
   const s = loaded.scenario;
-  const kernel = new Kernel({ seed, cpus: s.kernel?.cpus ?? 2, vmEngine });
+  const kernel = new Kernel({ seed, cpus: s.kernel?.cpus ?? 2, vmEngine, mapMemoryLimit: loaded.limits?.maxMapMemoryBytes });
   // objects is keyed by user-given paths: no prototype, so '__proto__' is just a path.
-  const world: World = { kernel, programs: new Map(), verdicts: new Map(), maps: new Map(), objects: Object.create(null), btfByMap: new Map() };
+  const world: World = { kernel, programs: new Map(), verdicts: new Map(), maps: new Map(), objects: Object.create(null), btfByMap: new Map(), procs: new ProcWorld(kernel) };
   const objects = new Map<string, ObjectLoad>();
 
   (s.programs ?? []).forEach((p, i) => {
@@ -102,6 +106,10 @@ export function buildWorld(loaded: LoadedScenario, seed: number, vmEngine?: Kern
     const handle = ol.obj.programs.get(fn);
     if (handle) world.programs.set(p.name, handle);
   });
+  // The starting world (files, then processes), before any program is attached: a booted system's state.
+  world.procs.setupFiles(s.files ?? [], (i, ...rest) => ({ file: loaded.file, path: ['files', i, ...rest] }));
+  (s.processes ?? []).forEach((p, i) => world.procs.createProcess(-1, p, (...rest) => ({ file: loaded.file, path: ['processes', i, ...rest] })));
+  setupNetwork(loaded, world); // `network:` (namespaces, devices, rules, XDP/tc), once the programs are loaded
   // Attach after every program is loaded, in declaration order (the order a hook runs them).
   (s.programs ?? []).forEach((p, i) => {
     if (p.attach === undefined) return;

@@ -48,7 +48,7 @@ describe('scenario files', () => {
     [base.replace('seed: 7', 'sed: 7'), /s\.yaml:2:1: sed: unknown field 'sed' \(did you mean 'seed'\?\)/],
     [base.replace('    object: prog.o', '    object: missing.o'), /s\.yaml:5:13: programs\[0\]\.object: no such file: missing\.o/],
     [base.replace('advance: 1.5ms', 'advance: soon'), /s\.yaml:8:14: events\[1\]\.advance: expected a duration/],
-    [base.replace('  - advance: 1.5ms', '  - wait: 1ms'), /s\.yaml:8:5: events\[1\]: expected an event \(one of: run, map_update.*'wait' is not one/],
+    [base.replace('  - advance: 1.5ms', '  - sleep: 1ms'), /s\.yaml:8:5: events\[1\]: expected an event \(one of: run, map_update.*'sleep' is not one/],
     [base.replace('program: fw,', 'program: fx,'), /events\[0\]\.run\.program: no program named 'fx' \(declared: fw\)/],
     [base.replace('"00 11 22"', '"0g"'), /events\[0\]\.run\.data: expected hex bytes/],
     [base.replace('bpfsim: 1', 'bpfsim: 9'), /schema version 9 is newer than this bpfsim understands/],
@@ -103,5 +103,27 @@ describe('byte notation', () => {
   test('sizes that do not fit are errors', () => {
     expect(resolveBytes({ hex: '0102' }, 4)).toBe('2 bytes given where 4 are needed');
     expect(resolveBytes({ int: 300n }, 1)).toBe('300 does not fit in 1 bytes');
+  });
+});
+
+describe('every problem of a scenario is listed', () => {
+  test('three mistakes in different places: one line naming each place and what is wrong', () => {
+    const text = 'bpfsim: 2\nevents:\n  - advance: abc\n  - run: { program: p, repeat: -1 }\nexpect:\n  - runs: { program: p }\n';
+    let msg = '';
+    try {
+      parseScenarioText(text, 'three.yaml');
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg.split('\n')).toHaveLength(1);
+    expect(msg).toMatch(/^three\.yaml:3:\d+: events\[0\]\.advance: /);
+    expect(msg).toMatch(/; three\.yaml:4:\d+: events\[1\]\.run\.repeat: /);
+    expect(msg).toMatch(/; three\.yaml:6:\d+: expect\[0\]\.runs(\.count)?: /);
+    expect(msg).not.toMatch(/more problem/);
+  });
+
+  test('past twenty problems the rest are counted', () => {
+    const text = `bpfsim: 2\nevents:\n${Array.from({ length: 30 }, () => '  - advance: abc\n').join('')}`;
+    expect(() => parseScenarioText(text, 'many.yaml')).toThrow(/; and 9 more problems$/);
   });
 });

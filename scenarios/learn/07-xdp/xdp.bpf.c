@@ -7,6 +7,7 @@
 #include <linux/ip.h>
 #include <linux/udp.h>
 #include <linux/in.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
@@ -56,6 +57,25 @@ int xdp_pong(struct xdp_md *ctx)
 	__u32 sum = (__u32)icmp->checksum + bpf_htons(0x0800);
 	icmp->checksum = (sum & 0xffff) + (sum >> 16);
 	return XDP_TX;
+}
+
+/*
+ * The same drop policy one stage later, for the cost table: a tc
+ * classifier on the skb the kernel has allocated by then.
+ */
+SEC("tc")
+int tc_discard(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *ip = (void *)(eth + 1);
+	struct udphdr *udp = (void *)(ip + 1);
+
+	if ((void *)(udp + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP) ||
+	    ip->ihl != 5 || ip->protocol != IPPROTO_UDP)
+		return TC_ACT_OK;
+	return udp->dest == bpf_htons(9) ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -4,7 +4,7 @@
  * read and write with numbers, bytes or BTF-decoded values.
  */
 import { BpfMapType, BpfProgTypeName, BpfsimError } from '@bpfsim/uapi';
-import type { LoadedObject, MapHandle, ProgHandle, TraceRecord } from '@bpfsim/kernel';
+import { BufferReader, type BufferReaderOptions, type LoadedObject, type MapHandle, type ProgHandle, type TraceRecord } from '@bpfsim/kernel';
 import type { Btf, MapSpec } from '@bpfsim/loader';
 import { decodeBytes, intBytes, isPerCpu, perCpuSlots, toBytes, type BytesLike } from '../values';
 import type { ProgramSource } from '../source';
@@ -166,6 +166,14 @@ export class BpfsimObject {
   program(name?: string): BpfsimProgram {
     if (name === undefined && this.loaded.programs.size === 1) name = this.programNames[0];
     return new BpfsimProgram(this, this.loaded.program(name ?? ''));
+  }
+  /**
+   * What a tool's user space does with its output maps: a perf buffer (perf_buffer__new) for each
+   * PERF_EVENT_ARRAY and a consumer for each ring buffer; `poll()` returns what arrived, with
+   * lost-sample counts when the buffers filled (see @bpfsim/kernel's BufferReader).
+   */
+  openBuffers(opts: BufferReaderOptions = {}): BufferReader {
+    return new BufferReader(this.kernel.kernel, [...this.loaded.maps.values()].map((m) => m.map), opts);
   }
   map(name: string): BpfsimMap {
     return new BpfsimMap(this, this.loaded.map(name), this.loaded.object.maps.find((m) => m.name === name));

@@ -5,6 +5,8 @@
  * toReturn() (the mock matcher) instead of hiding it.
  */
 import type { EmittedOptions } from './output';
+import type { SyscallMatch } from './syscall';
+import type { PacketMatch } from './packet';
 
 export interface BpfsimMatchers<R> {
   /** The kernel would load it (every program of an object file, a verdict, a load function). */
@@ -19,6 +21,12 @@ export interface BpfsimMatchers<R> {
   toHaveEmitted(record: unknown, opts?: EmittedOptions): R;
   /** The trace equals the golden file's (BPFSIM_UPDATE=1 rewrites it). */
   toMatchTrace(goldenFile: string): R;
+  /** A simulated process made this syscall (a scenario result or a ProcWorld), optionally with these pid, args, result or count. */
+  toHaveCalledSyscall(name: string, opts?: SyscallMatch): R;
+  /** A device (or any device of a scenario or kernel) transmitted a packet matching: summary text, RegExp, bytes or { summary, bytes, device, ns }. */
+  toHaveSentPacket(match: PacketMatch): R;
+  /** The packet path dropped a packet matching (XDP, tc, netfilter, the stack): as toHaveSentPacket, plus { reason }. */
+  toHaveDropped(match: PacketMatch): R;
 }
 
 declare global {

@@ -35,7 +35,11 @@ const SIGS: Record<string, string[]> = {
   uname: ['O390'], sethostname: ['b', 'i'], setdomainname: ['b', 'i'], unshare: ['i'], setpgid: ['i', 'i'],
   prctl: ['i', 'i', 'i', 'i', 'i'], clock_nanosleep: ['i', 'i', 'ts', 'O16?'], nanosleep: ['ts', 'O16?'],
   clock_gettime: ['i', 'O16'], fadvise64: ['i', 'i', 'i', 'i'], truncate: ['p', 'i'], ftruncate: ['i', 'i'],
-  setns: ['i', 'i'], socket: ['i', 'i', 'i'], connect: ['i', 'sock', 'i'], statfs: ['p', 'O120'], rt_sigsuspend: ['ss', 'i'], rt_sigreturn: [], sysinfo: ['O112'], statx: ['i', 'p', 'i', 'i', 'O256'], getxattr: ['p', 'p', 'O0?', 'i'], lgetxattr: ['p', 'p', 'O0?', 'i'], fgetxattr: ['i', 'p', 'O0?', 'i'], fstatfs: ['i', 'O120'], getpgid: ['i'], getsid: ['i'], setuid: ['i'], setgid: ['i'],
+  setns: ['i', 'i'], socket: ['i', 'i', 'i'], connect: ['i', 'sock', 'i'],
+  bind: ['i', 'sock', 'i'], accept: ['i', 'O128?', 'lenp'], accept4: ['i', 'O128?', 'lenp', 'i'], getsockname: ['i', 'O128', 'lenp'],
+  getpeername: ['i', 'O128', 'lenp'], setsockopt: ['i', 'i', 'i', 'intv', 'i'], getsockopt: ['i', 'i', 'i', 'O4', 'lenp'],
+  sendto: ['i', 'nlb', 'i', 'i', 'sock5', 'i'], recvfrom: ['i', 'o2', 'i', 'i', 'O128?', 'lenp'],
+  sendmsg: ['i', 'msgin', 'i'], recvmsg: ['i', 'msgout', 'i'], statfs: ['p', 'O120'], rt_sigsuspend: ['ss', 'i'], rt_sigreturn: [], sysinfo: ['O112'], statx: ['i', 'p', 'i', 'i', 'O256'], getxattr: ['p', 'p', 'O0?', 'i'], lgetxattr: ['p', 'p', 'O0?', 'i'], fgetxattr: ['i', 'p', 'O0?', 'i'], fstatfs: ['i', 'O120'], getpgid: ['i'], getsid: ['i'], setuid: ['i'], setgid: ['i'],
 };
 
 /** The syscall arguments for a recorded call, or a reason it cannot be converted. */
@@ -105,6 +109,27 @@ function arg(kind: string, v: StraceValue | undefined, c: StraceCall, prev: SysA
     return strs;
   }
   if (kind === 'sock') return isNull(v) ? 0 : sockaddr(v!, numOf(c.args[2]?.value) ?? 16);
+  if (kind === 'nlb') {
+    // Bytes, or a netlink message strace decoded (`[{nlmsg_len=…}, "…"]`).
+    const count = numOf(c.args[2]?.value) ?? 0;
+    if (v?.kind === 'str') return arg('b', v, c, prev);
+    const b = netlinkBytes(v, count);
+    return b ?? `!expected bytes, got ${v?.kind}`;
+  }
+  if (kind === 'msgin' || kind === 'msgout') return isNull(v) ? 0 : msghdr(v!, kind === 'msgout');
+  if (kind === 'sock5') return isNull(v) ? 0 : sockaddr(v!, numOf(c.args[5]?.value) ?? 16);
+  if (kind === 'lenp' || kind === 'intv') {
+    // `[16]`, `[128 => 16]` (socklen_t in/out) or `[1]` (an int option): the value that went in, as an int.
+    if (isNull(v)) return 0;
+    let x: StraceValue | undefined = v?.kind === 'inout' ? v.before : v;
+    if (x?.kind === 'array') x = x.items[0];
+    if (x?.kind === 'inout') x = x.before;
+    const n = numOf(x);
+    if (n === undefined) return `!expected [int], got ${v?.kind}`;
+    const b = new Uint8Array(kind === 'intv' ? Math.max(4, numOf(c.args[4]?.value) ?? 4) : 4);
+    new DataView(b.buffer).setInt32(0, n, true);
+    return b;
+  }
   if (kind === 'ss') return isNull(v) ? 0 : sigset(v!);
   if (kind === 'sa') {
     if (isNull(v)) return 0;
@@ -147,6 +172,8 @@ function sockaddr(v: StraceValue, len: number): Uint8Array | string {
   const b = new Uint8Array(Math.max(2, Math.min(len, 128)));
   const dv = new DataView(b.buffer);
   dv.setUint16(0, numOf(field(v, 'sa_family')) ?? 0, true);
+  const nlPid = field(v, 'nl_pid');
+  if (nlPid && b.length >= 12) dv.setUint32(4, (numOf(nlPid) ?? 0) >>> 0, true);
   const path = field(v, 'sun_path');
   if (path?.kind === 'str') b.set(bytesOf(path.value).subarray(0, b.length - 2), 2);
   const port = field(v, 'sin_port');
@@ -156,6 +183,66 @@ function sockaddr(v: StraceValue, len: number): Uint8Array | string {
     (addr.args[0].value as { value: string }).value.split('.').forEach((o, i) => (b[4 + i] = Number(o)));
   }
   return b;
+}
+
+/** A netlink message as strace prints it, `[{nlmsg_len=N, nlmsg_type=T, nlmsg_flags=F, nlmsg_seq=S, nlmsg_pid=P}, "payload"]`, as bytes (padded to `size`). */
+function netlinkBytes(v: StraceValue | undefined, size: number): Uint8Array | undefined {
+  if (v?.kind !== 'array' || v.items[0]?.kind !== 'struct') return undefined;
+  const h = v.items[0];
+  const len = numOf(field(h, 'nlmsg_len')) ?? 16;
+  const b = new Uint8Array(Math.max(size, len, 16));
+  const dv = new DataView(b.buffer);
+  dv.setUint32(0, len, true);
+  dv.setUint16(4, numOf(field(h, 'nlmsg_type')) ?? 0, true);
+  dv.setUint16(6, numOf(field(h, 'nlmsg_flags')) ?? 0, true);
+  dv.setUint32(8, (numOf(field(h, 'nlmsg_seq')) ?? 0) >>> 0, true);
+  dv.setUint32(12, (numOf(field(h, 'nlmsg_pid')) ?? 0) >>> 0, true);
+  const rest = v.items[1];
+  if (rest?.kind === 'str') b.set(bytesOf(rest.value).subarray(0, b.length - 16), 16);
+  return b;
+}
+
+/**
+ * struct msghdr (56 bytes) with its name and iovecs as pointers: for sendmsg the iovecs carry the
+ * recorded bytes, for recvmsg they are out buffers of their recorded lengths.
+ */
+function msghdr(v: StraceValue, out: boolean): SysArg | string {
+  if (v.kind !== 'struct') return `!expected a struct msghdr, got ${v.kind}`;
+  const m = new Uint8Array(56);
+  const dv = new DataView(m.buffer);
+  const ptrs: { at: number; arg: SysArg }[] = [];
+  const namelen = numOf(field(v, 'msg_namelen')) ?? 0;
+  const name = field(v, 'msg_name');
+  if (name && !isNull(name)) {
+    const sa = out ? { out: namelen } : sockaddr(name, namelen);
+    if (typeof sa === 'string') return sa;
+    ptrs.push({ at: 0, arg: sa });
+  }
+  dv.setInt32(8, namelen, true);
+  const iov = field(v, 'msg_iov');
+  const items = iov?.kind === 'array' ? iov.items.filter((x) => x.kind === 'struct') : [];
+  if (items.length) {
+    const vec = new Uint8Array(16 * items.length);
+    const vv = new DataView(vec.buffer);
+    const vptrs: { at: number; arg: SysArg }[] = [];
+    items.forEach((it, i) => {
+      const len = numOf(field(it as Extract<StraceValue, { kind: 'struct' }>, 'iov_len')) ?? 0;
+      const base = field(it as Extract<StraceValue, { kind: 'struct' }>, 'iov_base');
+      vv.setBigUint64(i * 16 + 8, BigInt(len), true);
+      if (!base || isNull(base)) return;
+      let data: SysArg;
+      if (out) data = { out: Math.min(len, 1 << 20) };
+      else if (base.kind === 'str') {
+        const b = new Uint8Array(len);
+        b.set(bytesOf(base.value).subarray(0, len));
+        data = b;
+      } else data = netlinkBytes(base, len) ?? new Uint8Array(len);
+      vptrs.push({ at: i * 16, arg: data });
+    });
+    ptrs.push({ at: 16, arg: { struct: vec, ptrs: vptrs } });
+  }
+  dv.setBigUint64(24, BigInt(items.length), true);
+  return { struct: m, ptrs };
 }
 
 /** `[INT QUIT]`, `~[RTMIN RT_1]`, `[]` as the 64-bit mask the kernel reads. */

@@ -38,6 +38,8 @@ export interface ReplayOptions {
   /** The workload's working directory at start (the recording's metadata), default "/". */
   cwd?: string;
   seed?: string;
+  /** Called once the recorded world is set up, before the first recorded call (a tracer loads and attaches here). */
+  onReady?: (k: Kernel) => void;
 }
 
 const S_IFMT = 0o170000, S_IFREG = 0o100000, S_IFDIR = 0o040000, S_IFLNK = 0o120000, S_IFSOCK = 0o140000;
@@ -54,6 +56,7 @@ export function replayStraceLog(log: StraceLog, opts: ReplayOptions = {}): Repla
   const k = new Kernel({ seed: opts.seed ?? 'strace-replay', cpus: 2, clock: { realtimeAtBootNs: startNs - 1_000_000_000n } });
   const seededInos = seedFiles(k, world);
   const tasks = setUpProcesses(k, world);
+  opts.onReady?.(k);
   const report: ReplayReport = { file: log.file, calls: [], matched: 0, mismatched: 0, unsupported: 0 };
   const note = (c: StraceCall, verdict: Verdict, reason?: string) => {
     if (reason) reason = `${log.file}:${c.line}: ${c.name}: ${reason}`;
