@@ -15,7 +15,8 @@ export function withScenarioOptions(y: Argv): Argv {
     .option('max-object-size', { type: 'string', describe: `largest object file a scenario may name, in MiB (default ${DEFAULT_LIMITS.maxObjectBytes / MIB})` })
     .option('max-scenario-size', { type: 'string', describe: `largest scenario or recording file, in MiB (default ${DEFAULT_LIMITS.maxScenarioBytes / MIB})` })
     .option('max-events', { type: 'string', describe: `most events in a scenario (default ${DEFAULT_LIMITS.maxEvents})` })
-    .option('max-runs', { type: 'string', describe: `most program runs a scenario may ask for, repeats included (default ${DEFAULT_LIMITS.maxRuns})` });
+    .option('max-runs', { type: 'string', describe: `most program runs a scenario may ask for, repeats included (default ${DEFAULT_LIMITS.maxRuns})` })
+    .option('max-map-memory', { type: 'string', describe: `the kernel's total map memory, in MiB: past it map creation fails with ENOMEM (default ${DEFAULT_LIMITS.maxMapMemoryBytes / MIB})` });
 }
 
 /** The read policy the options give. */
@@ -30,6 +31,8 @@ export function readPolicy(args: Record<string, unknown>): ReadPolicy {
   if (ev !== undefined) limits.maxEvents = ev;
   const runs = intOption(args, 'max-runs', 1, 1e12);
   if (runs !== undefined) limits.maxRuns = runs;
+  const mapMem = mib('max-map-memory');
+  if (mapMem !== undefined) limits.maxMapMemoryBytes = mapMem * MIB;
   const allow = args['allow-path'];
   const allowPaths = allow === undefined ? [] : (Array.isArray(allow) ? allow : [allow]).map(String);
   return { allowPaths, limits };
@@ -38,7 +41,7 @@ export function readPolicy(args: Record<string, unknown>): ReadPolicy {
 /** The same options as command-line arguments, for a child process (explore's workers). */
 export function policyArgs(args: Record<string, unknown>): string[] {
   const out: string[] = [];
-  for (const name of ['max-object-size', 'max-scenario-size', 'max-events', 'max-runs'])
+  for (const name of ['max-object-size', 'max-scenario-size', 'max-events', 'max-runs', 'max-map-memory'])
     if (args[name] !== undefined) out.push(`--${name}`, String(args[name]));
   for (const p of readPolicy(args).allowPaths ?? []) out.push('--allow-path', p);
   return out;

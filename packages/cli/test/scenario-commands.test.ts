@@ -52,7 +52,7 @@ describe('bpfsim replay / record / test', () => {
 
   test.each([
     [['replay', '/no/such.yaml'], /^bpfsim: \/no\/such\.yaml: \(top level\): no such file\n$/],
-    [['replay', '__BAD__'], /^bpfsim: .*bad\.yaml:1:9: bpfsim: expected 'bpfsim: 1' \(the schema version\) at the top\n$/],
+    [['replay', '__BAD__'], /^bpfsim: .*bad\.yaml:1:9: bpfsim: expected 'bpfsim: 2' \(the schema version\) at the top\n$/],
     [['replay', '__TRUNC__'], /^bpfsim: .*trunc\.msgpack: \(top level\): not a readable recording/],
     [['explore', kprobe, '--seeds', '9..1'], /^bpfsim: --seeds 9\.\.1: the range is empty\n$/],
   ])('bad input %j: one line, non-zero exit', async (argv, msg) => {

@@ -11,8 +11,10 @@ import { mapsCommand } from './maps';
 import { inspectCommand } from './inspect';
 import { verifyCommand } from './verify';
 import { tracepointsCommand } from './tracepoints';
+import { kprobesCommand } from './kprobes';
 import { btfCommand } from './btf';
 import { learnCommand } from './learn';
+import { traceCommand } from './trace';
 
 /** Every subcommand, in the order `--help` lists them. Add one line per command module. */
 export const commands: Command[] = [
@@ -29,6 +31,8 @@ export const commands: Command[] = [
   inspectCommand,
   verifyCommand,
   tracepointsCommand,
+  kprobesCommand,
+  traceCommand,
   btfCommand,
   learnCommand,
 ];

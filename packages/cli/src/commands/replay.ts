@@ -1,7 +1,7 @@
 import * as path from 'path';
 import type { Command } from '../command';
 import {
-  loadScenarioFile, replayLoaded, formatReport, firstDivergence, describeDivergence, plainTrace, encodePcap, tracePcaps, type ReplayResult,
+  loadScenarioFile, replayLoaded, formatReport, firstDivergence, describeDivergence, plainTrace, encodePcap, tracePcaps, devicePcaps, type ReplayResult,
   type ReadPolicy,
 } from '@bpfsim/scenario';
 import { writeFileSafely, type SafeWriteOptions } from '../safe-write';
@@ -42,7 +42,7 @@ export const replayCommand: Command = {
       .option('seed', { type: 'string', describe: "override the scenario's seed (0 to 4294967295)" })
       .option('json', { type: 'boolean', default: false, describe: 'print {file, seed, passed, expectations, trace} as JSON' })
       .option('trace', { type: 'string', describe: 'write the canonical msgpack trace to this file' })
-      .option('pcap', { type: 'string', describe: 'write the packets of each program (<program>.in.pcap, <program>.out.pcap) into this directory' })
+      .option('pcap', { type: 'string', describe: 'write the packets of each program (<program>.in.pcap, <program>.out.pcap) and of each device (dev-<namespace>-<device>.pcap) into this directory' })
       .option('check-determinism', { type: 'boolean', default: false, describe: 'also replay twice in separate processes and compare the trace bytes' })
       .option('engine', { type: 'string', choices: ['compiled', 'interp'], describe: 'VM engine: compiled (default) or interp (the reference interpreter); same results' }),
   async run(args, io) {
@@ -51,6 +51,7 @@ export const replayCommand: Command = {
     if (args.trace) writeFileOrFail(String(args.trace), result.traceBytes);
     if (args.pcap) {
       for (const [name, packets] of tracePcaps(result.trace)) writeFileOrFail(path.join(String(args.pcap), name), encodePcap(packets));
+      for (const [name, bytes] of devicePcaps(result.world)) writeFileOrFail(path.join(String(args.pcap), name), bytes);
     }
     let nondeterminism: string | undefined;
     if (args['check-determinism']) {

@@ -48,8 +48,9 @@ function verifyObject(obj: BpfObject, file: string, names: string[], logLevel: 0
     // A fresh kernel per program: one rejection must not keep the others from loading.
     const base = { file, program: name, section: spec.section, type: (BpfProgTypeName[spec.progType] ?? `type ${spec.progType}`).replace(/^BPF_PROG_TYPE_/, '').toLowerCase() };
     try {
-      // verify-only: the verdict is the verifier's, even where bpfsim cannot run a helper yet
-      const loaded = new Kernel({ verifyOnly: true }).loadObject(obj, { file, logLevel, programs: [name] });
+      // verify-only: the verdict is the verifier's, even where bpfsim cannot run a helper yet; the
+      // reference machine's verdict, so without BPF trampolines (fentry/fexit EPERM, docs/tracing.md)
+      const loaded = new Kernel({ verifyOnly: true, trampolines: false }).loadObject(obj, { file, logLevel, programs: [name] });
       const prog = loaded.program(name).prog;
       return { ...base, accepted: true, errno: null, error: null, processed: prog.processed, log: prog.log };
     } catch (e) {
