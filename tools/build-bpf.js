@@ -35,7 +35,51 @@ function sourceDirs() {
   const lessonDirs = fs.existsSync(learn)
     ? fs.readdirSync(learn).sort().map((d) => `scenarios/learn/${d}`).filter((d) => fs.statSync(path.join(ROOT, d)).isDirectory())
     : [];
-  return [CORPUS, 'packages/loader/test/fixtures', ...scenarioDirs, ...lessonDirs];
+  // Tracing tools, scenarios/tools/NAME, one level deeper too.
+  const tools = path.join(scen, 'tools');
+  const toolDirs = fs.existsSync(tools)
+    ? fs.readdirSync(tools).sort().map((d) => `scenarios/tools/${d}`).filter((d) => fs.statSync(path.join(ROOT, d)).isDirectory())
+    : [];
+  return [CORPUS, 'packages/loader/test/fixtures', ...scenarioDirs, ...lessonDirs, ...toolDirs, ...exampleDirs()];
+}
+
+/**
+ * The profile kernel's vmlinux.h (what `bpfsim btf dump --format c` prints), generated from the
+ * committed BTF into build/vmlinux/ for sources that include it (tracing tools use CO-RE).
+ */
+const VMLINUX_DIR = 'build/vmlinux';
+function ensureVmlinuxH() {
+  const out = path.join(ROOT, VMLINUX_DIR, 'vmlinux.h');
+  if (fs.existsSync(out)) return;
+  let loader, kernel;
+  try {
+    loader = require(path.join(ROOT, 'packages/loader/dist'));
+    kernel = require(path.join(ROOT, 'packages/kernel/dist'));
+  } catch (e) {
+    throw new Error(`vmlinux.h is generated from the packages' build: run \`npm run build\` first (${e.message})`);
+  }
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out + '.tmp', loader.formatBtfC(kernel.vmlinuxBtf()));
+  fs.renameSync(out + '.tmp', out);
+}
+
+/** Example user projects (examples/NAME) whose package.json builds their object with clang. */
+function exampleDirs() {
+  const ex = path.join(ROOT, 'examples');
+  if (!fs.existsSync(ex)) return [];
+  return fs.readdirSync(ex).sort().map((d) => `examples/${d}`).filter((d) => exampleClang(d) !== null);
+}
+
+/**
+ * An example project's own build command (its package.json "build" script, the clang
+ * line a user runs in that folder), as an argument list; null when it has none.
+ */
+function exampleClang(dir) {
+  const f = path.join(ROOT, dir, 'package.json');
+  if (!fs.existsSync(f)) return null;
+  const script = (JSON.parse(fs.readFileSync(f, 'utf8')).scripts || {}).build || '';
+  const args = script.trim().split(/\s+/);
+  return /^clang/.test(args[0] || '') && args.includes('-o') ? args : null;
 }
 const CLANG = process.env.CLANG || 'clang-19';
 
@@ -46,6 +90,7 @@ function clangArgs(src, out) {
     '-D__TARGET_ARCH_x86',
     '-Wall', '-Werror', '-Wno-unused-function',
     `-I${CORPUS}/include`,
+    `-I${VMLINUX_DIR}`,
     // linux uapi headers include <asm/...>: take the host's multiarch copy.
     '-idirafter', '/usr/include/x86_64-linux-gnu',
     `-ffile-prefix-map=${ROOT}/=`,
@@ -63,9 +108,23 @@ function sources(argv) {
 }
 
 function compile(src, out) {
+  if (src.startsWith('examples/')) return compileExample(src, out);
+  if (/^#include\s+"vmlinux\.h"/m.test(fs.readFileSync(path.join(ROOT, src), 'utf8'))) ensureVmlinuxH();
   const r = spawnSync(CLANG, clangArgs(src, out), { cwd: ROOT, encoding: 'utf8' });
   if (r.error) throw new Error(`cannot run ${CLANG}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${CLANG} failed on ${src}:\n${r.stderr}`);
+}
+
+/** An example's object is built as its user builds it: its own clang line, in its folder. */
+function compileExample(src, out) {
+  const dir = path.dirname(src);
+  const args = exampleClang(dir);
+  if (!args) throw new Error(`${dir}/package.json has no clang "build" script`);
+  const o = args.indexOf('-o');
+  const argv = [...args.slice(1, o + 1), path.resolve(ROOT, out), ...args.slice(o + 2)];
+  const r = spawnSync(args[0], argv, { cwd: path.join(ROOT, dir), encoding: 'utf8' });
+  if (r.error) throw new Error(`cannot run ${args[0]}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${args[0]} failed on ${src}:\n${r.stderr}`);
 }
 
 function newestInput(src) {

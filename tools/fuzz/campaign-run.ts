@@ -77,3 +77,45 @@ export function runCampaign(t: Target, o: CampaignOptions): CampaignResult {
   }
   return res;
 }
+
+/** A target whose reader is asynchronous (cli-args: the CLI's main), with its own regression test text. */
+export interface AsyncTarget<I = unknown> {
+  name: string;
+  about: string;
+  hangMs?: number;
+  input(r: Rng): I;
+  exec(input: I, file: string): Promise<string | { tag: string } | void>;
+  literal(input: I): string;
+  test(seed: string, input: I, problem: string): string;
+}
+
+/** runCampaign for an AsyncTarget: the same counting, one case at a time. */
+export async function runCampaignAsync<I>(t: AsyncTarget<I>, o: CampaignOptions): Promise<CampaignResult> {
+  const res: CampaignResult = { target: t.name, total: 0, ok: 0, typed: {}, tags: {}, findings: [], slowest: null };
+  const start = o.start ?? 0;
+  const hangMs = o.hangMs ?? t.hangMs ?? 2000;
+  for (let i = start; i < start + o.count; i++) {
+    const seed = `${o.seed}:${i}`;
+    const input = t.input(new Rng(seed));
+    const t0 = process.hrtime.bigint();
+    let problem: string | undefined;
+    try {
+      const r = await t.exec(input, `fuzz-${seed}`);
+      if (typeof r === 'string') problem = r;
+      else {
+        res.ok++;
+        if (r?.tag) res.tags[r.tag] = (res.tags[r.tag] ?? 0) + 1;
+      }
+    } catch (e) {
+      problem = e instanceof Error ? (e.stack ?? String(e)) : String(e);
+    }
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    res.total++;
+    if (!res.slowest || ms > res.slowest.ms) res.slowest = { seed, ms };
+    const keep = res.findings.length < (o.keep ?? 20);
+    if (problem !== undefined && keep) res.findings.push({ seed, kind: 'finding', problem, test: t.test(seed, input, problem) });
+    if (ms > hangMs && keep) res.findings.push({ seed, kind: 'hang', problem: `${ms.toFixed(0)} ms`, test: t.test(seed, input, `took ${ms.toFixed(0)} ms`) });
+    o.progress?.(i - start + 1);
+  }
+  return res;
+}

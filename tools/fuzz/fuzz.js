@@ -26,7 +26,7 @@ if (targetName === 'kernel' || targetName === 'loader') {
 
 const yargs = require('yargs/yargs');
 const argv = yargs(args)
-  .option('target', { type: 'string', demandOption: true, describe: 'decoder | asm-kernel | asm-llvm | asm-ubpf | verifier | engines | scenario-yaml | recording | strace | pcap | packet | kernel | loader' })
+  .option('target', { type: 'string', demandOption: true, describe: 'decoder | asm-kernel | asm-llvm | asm-ubpf | verifier | engines | scenario-yaml | recording | strace | pcap | packet | cli-args | kernel | loader' })
   .option('count', { type: 'number', default: 100000, describe: 'inputs to try' })
   .option('seed', { type: 'string', default: 'fuzz', describe: 'campaign seed (case i is seeded "<seed>:<i>")' })
   .option('start', { type: 'number', default: 0, describe: 'first case index' })
@@ -45,21 +45,27 @@ const argv = yargs(args)
 if (argv.src) process.env.BPFSIM_FUZZ_SRC = '1';
 const { loadFuzzer } = require('./register-ts');
 
-function main() {
+async function main() {
   const targets = loadFuzzer('fuzz', 'targets.ts');
   const runner = targets && loadFuzzer('fuzz', 'campaign-run.ts');
   if (!targets || !runner) return 2;
-  const t = targets.TARGETS.find((x) => x.name === argv.target);
+  // cli-args runs the CLI's (asynchronous) main: loaded only when asked for
+  const isCli = argv.target === 'cli-args';
+  const cli = isCli ? loadFuzzer('fuzz', 'cli-args.ts') : null;
+  if (isCli && !cli) return 2;
+  const t = isCli ? cli.cliArgsTarget : targets.TARGETS.find((x) => x.name === argv.target);
   if (!t) {
-    process.stderr.write(`fuzz: no target "${String(argv.target).slice(0, 40)}"; targets: ${targets.TARGETS.map((x) => x.name).join(', ')}, kernel, loader\n`);
+    process.stderr.write(`fuzz: no target "${String(argv.target).slice(0, 40)}"; targets: ${targets.TARGETS.map((x) => x.name).join(', ')}, cli-args, kernel, loader\n`);
     return 2;
   }
   const started = process.hrtime.bigint();
   const step = Math.max(1, Math.floor(argv.count / 20));
-  const r = runner.runCampaign(t, {
+  const opts = {
     seed: argv.seed, start: argv.start, count: argv.count, hangMs: argv['hang-ms'], keep: argv.keep,
     progress: (n) => { if (n % step === 0) process.stderr.write(`  ${n}/${argv.count}\n`); },
-  });
+  };
+  const r = isCli ? await runner.runCampaignAsync(t, opts) : runner.runCampaign(t, opts);
+  if (isCli) cli.removeSandbox();
   const secs = Number(process.hrtime.bigint() - started) / 1e9;
   const typed = Object.entries(r.typed).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const nTyped = typed.reduce((s, [, n]) => s + n, 0);
@@ -72,4 +78,4 @@ function main() {
   return r.findings.length ? 1 : 0;
 }
 
-process.exitCode = main();
+main().then((code) => { process.exitCode = code; }, (e) => { process.stderr.write(`fuzz: ${e && e.stack ? e.stack : e}\n`); process.exitCode = 2; });
