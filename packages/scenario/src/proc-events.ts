@@ -240,6 +240,7 @@ export function runProcEvent(e: ProcEventBody, c: EventContext, pw: ProcWorld): 
     case 'call': {
       const x = e.call;
       const t = task(x.pid, 'call', 'pid');
+      if (!t.alive || t.exiting) throw new ScenarioError(place(c, 'call', 'pid'), `${t.describe()} has exited: it calls nothing`);
       try {
         const r = callUserFunction(pw.kernel, t, x.binary, x.function, { args: x.args, ret: x.ret });
         return done({ kind: 'call', pid: t.pid, binary: x.binary, function: x.function, probes: r.entry + r.exit });
@@ -251,6 +252,7 @@ export function runProcEvent(e: ProcEventBody, c: EventContext, pw: ProcWorld): 
     case 'compute': {
       const x = e.compute;
       const t = task(x.pid, 'compute', 'pid');
+      if (!t.alive || t.exiting) throw new ScenarioError(place(c, 'compute', 'pid'), `${t.describe()} has exited: it computes nothing`);
       const start = pw.kernel.clock.monotonicNs;
       // The task runs user code: it is on a CPU for the whole time (samples see it), throttled by cpu.max.
       pw.kernel.world.rq?.run(t);

@@ -73,4 +73,19 @@ expect:
     // with the cpu.max write, a microsecond earlier)
     expect(took[0] > 349_000_000n && took[0] <= 350_000_000n).toBe(true);
   });
+
+  test('a task that exited neither computes nor calls: one clear error naming the event', () => {
+    for (const ev of ['compute: { pid: 100, time: 1ms }', 'call: { pid: 100, binary: /bin/w, function: f }']) {
+      const f = scenario(`bpfsim: 2
+files:
+  - { exec: /bin/w, symbols: [f] }
+processes:
+  - { pid: 100, ppid: 1, comm: w, exe: /bin/w }
+events:
+  - exit: { pid: 100, code: 0 }
+  - ${ev}
+`);
+      expect(() => replayLoaded(loadScenarioFile(f))).toThrow(/events\[1\].*has exited/s);
+    }
+  });
 });

@@ -259,9 +259,9 @@ function iterKernel(k: Kernel): IterKernel & { kernelBtfType(id: number): { name
   return {
     kernel: k,
     reader: () => {
-      const w = k.world;
-      const cur = k.current as unknown as TaskStruct;
-      return w.allTasks().includes(cur) ? cur : w.init;
+      // current when it is a task of the world (not the default task of a bare kernel)
+      const cur = k.current as Partial<TaskStruct>;
+      return typeof cur.realParent === 'object' && cur.pidStruct ? (cur as TaskStruct) : k.world.init;
     },
     taskAddr: (t) => k.world.taskObjects.sync(t).addr,
     kernelBtfType: (id) => k.world.taskObjects.objs.btf.types[id],
