@@ -16,22 +16,14 @@ import { RCV_SHUTDOWN, TCP } from '../sock';
 import { rd16, rd32 } from './inaddr';
 import { ipBuild, ipLocalOut, routeOutput } from './ip_output';
 import { TcpSock, type TcpRequest } from './tcp';
-import { TH, tcpSegment, tcpSendResetFor, tcpTransmit } from './tcp_output';
+import { TH, tcpSegment, tcpSendResetFor, tcpTransmit, type SegSpec } from './tcp_output';
 
 const ECONNREFUSED = 111, ECONNRESET = 104, EPIPE = 32;
 const lt = (a: number, b: number): boolean => ((a - b) | 0) < 0;
 
-interface Seg {
-  saddr: number;
-  daddr: number;
-  sport: number;
-  dport: number;
-  seq: number;
-  ack: number;
-  flags: number;
-  window: number;
+/** A received segment: the fields a sent one has (tcp_output's SegSpec), all present, and its data offset. */
+interface Seg extends Required<Omit<SegSpec, 'mss'>> {
   mss: number | undefined;
-  payload: Uint8Array;
   doff: number;
 }
 
