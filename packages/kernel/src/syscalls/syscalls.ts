@@ -105,8 +105,9 @@ export class Syscalls {
     const nr = SYSCALL_NR_X86_64[name];
     this.w.events?.sysEnter(t, nr, name, regs);
     // do_syscall_64 → x64_sys_call → __x64_sys_<name>(regs): ksyscall and kprobes on the wrapper see the user's pt_regs
+    // (with no kprobe-family program attached anywhere, nothing is built for it: this is the hot path)
     const kp = this.w.kprobes;
-    const ret = kp ? kp.call(`__x64_sys_${name}`, () => [kp.taskObjects.syscallEntry(t, nr, regs!)], () => h(c, regs!), { ret: (r) => BigInt(r === BLOCK ? 0 : r) }) : h(c, regs);
+    const ret = kp?.anyAttached() ? kp.call(`__x64_sys_${name}`, () => [kp.taskObjects.syscallEntry(t, nr, regs!)], () => h(c, regs!), { ret: (r) => BigInt(r === BLOCK ? 0 : r) }) : h(c, regs);
     if (ret !== BLOCK) t.lastRet = ret;
     else this.w.rq?.sleep(t);
     if (this.w.interruptPending) this.w.settleInterrupts();
