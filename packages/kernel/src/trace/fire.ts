@@ -9,7 +9,7 @@
  * (regs, ret). Nothing is built for a hook nobody is attached to.
  */
 import type { Kernel } from '../kernel/kernel';
-import type { TaskStruct } from '../kernel/task_struct';
+import { TaskStruct } from '../kernel/task_struct';
 import { commBytes } from '../kernel/task';
 import { tracepointFormat } from './formats';
 import { tracepointRecord, type TracepointFormat } from '../bpf/ctx/tracepoint';
@@ -257,10 +257,10 @@ export class KernelTracepoints implements TaskEvents {
     });
   }
 
-  /** The task doing a wakeup: current when it is a world task, else the woken one. */
+  /** The task running now: current when it is a world task (not a bare kernel's default task), else `t`. */
   private waker(t: TaskStruct): TaskStruct {
-    const cur = this.kernel.current as TaskStruct;
-    return typeof (cur as Partial<TaskStruct>).realParent === 'object' ? cur : t;
+    const cur = this.kernel.current;
+    return cur instanceof TaskStruct ? cur : t;
   }
 
   sysEnter(t: TaskStruct, nr: number, name: string, args: readonly number[]): void {
@@ -349,9 +349,7 @@ export class KernelTracepoints implements TaskEvents {
   }
 
   free(t: TaskStruct): void {
-    const cur = this.kernel.current as TaskStruct;
-    const running = typeof (cur as Partial<TaskStruct>).realParent === 'object' ? cur : t;
-    this.fire(running, this.hooksOf('sched', 'sched_process_free', true), () => ({
+    this.fire(this.waker(t), this.hooksOf('sched', 'sched_process_free', true), () => ({
       comm: cstr(t.comm), pid: t.pid, prio: DEFAULT_PRIO,
     }), () => [this.objects().of(t).addr], [t]);
   }

@@ -17,7 +17,7 @@ import type { BpfProg } from '../bpf/prog';
 import { rawTracepointArgs, PT_REGS_ARG_REGS, PT_REGS_FIELDS, PT_REGS_LAYOUT } from '../bpf/ctx/tracing';
 import { vmlinuxBtf } from '../bpf/vmlinux-btf';
 import { KObj, declareModelledFields } from '../mm/kobj';
-import type { TaskStruct } from '../kernel/task_struct';
+import { TaskStruct } from '../kernel/task_struct';
 import type { TaskObjects } from './task-objects';
 import { KFUNCS } from './kprobe-funcs';
 import { SYSCALL_NR_X86_64 } from '../syscalls/table';
@@ -222,7 +222,7 @@ export class Kprobes {
     const k = this.kernel;
     const prev = k.current;
     const cur = (opts.task ?? (prev as TaskStruct));
-    const isTask = typeof (cur as Partial<TaskStruct>).realParent === 'object';
+    const isTask = cur instanceof TaskStruct;
     const addr = kfuncAddress(fn);
     const enter = (): void => {
       if (!isTask) return;

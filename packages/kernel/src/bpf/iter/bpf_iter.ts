@@ -9,7 +9,7 @@
  */
 import { BpfAttachType, Errno } from '@bpfsim/uapi';
 import type { Kernel } from '../../kernel/kernel';
-import type { TaskStruct } from '../../kernel/task_struct';
+import { TaskStruct } from '../../kernel/task_struct';
 import type { KObj } from '../../mm/kobj';
 import type { BpfLink } from '../link';
 import type { BpfProg } from '../prog';
@@ -260,8 +260,8 @@ function iterKernel(k: Kernel): IterKernel & { kernelBtfType(id: number): { name
     kernel: k,
     reader: () => {
       // current when it is a task of the world (not the default task of a bare kernel)
-      const cur = k.current as Partial<TaskStruct>;
-      return typeof cur.realParent === 'object' && cur.pidStruct ? (cur as TaskStruct) : k.world.init;
+      const cur = k.current;
+      return cur instanceof TaskStruct ? cur : k.world.init;
     },
     taskAddr: (t) => k.world.taskObjects.sync(t).addr,
     kernelBtfType: (id) => k.world.taskObjects.objs.btf.types[id],
